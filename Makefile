@@ -1,0 +1,38 @@
+# afn-match — deux commandes : `make run` et `make test` (tout le reste est préparé au passage).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install prepare run test clean example
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# torch==2.13.0 first (CPU build on this disk): a loose requirement resolved first would pull CUDA.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+prepare: install
+	$(BIN)/afn-match prepare
+
+example: prepare
+	$(BIN)/afn-match match "découpe laser de lettres en contreplaqué pour une vitrine" --commune Lorient --rayon 40
+
+run: example
+	@echo "Prêt. Essayez : $(BIN)/afn-match match \"votre besoin\" --commune \"votre commune\""
+
+test: prepare
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,141 @@
+"""Workshop records: the pydantic model and the JSONL catalogue reader."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import DataError
+from .taxonomy import CAPABILITY_CODES, PROFILE_CODES
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class Machine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2, max_length=200)
+    capability: str
+    details: str = Field("", max_length=500)
+
+    @field_validator("capability")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if v not in CAPABILITY_CODES:
+            raise ValueError(f"code de capacité inconnu : {v}")
+        return v
+
+
+class Workshop(BaseModel):
+    """One atelier de fabrication numérique, as stored in ``data/workshops.jsonl``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=3, max_length=120)
+    name: str = Field(min_length=2, max_length=200)
+    profile: str
+    commune: str = Field(min_length=1)
+    insee: str = Field(pattern=r"^(\d{5}|2[AB]\d{3})$")
+    postcode: str = Field(pattern=r"^\d{5}$")
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    description: str = Field(min_length=40, max_length=3000)
+    services: list[str] = Field(min_length=1, max_length=40)
+    capabilities: list[str] = Field(min_length=1)
+    machines: list[Machine] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
+    accepts_companies: bool
+    pass_afn: bool
+    capacity: int = Field(ge=0, le=1000)
+    lead_time_days: int = Field(ge=0, le=365)
+    opening: str = ""
+    website: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError("l'identifiant doit être un slug (minuscules, chiffres, tirets)")
+        return v
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, v: str) -> str:
+        if v not in PROFILE_CODES:
+            raise ValueError(f"profil inconnu : {v}")
+        return v
+
+    @field_validator("capabilities")
+    @classmethod
+    def _caps(cls, v: list[str]) -> list[str]:
+        unknown = [c for c in v if c not in CAPABILITY_CODES]
+        if unknown:
+            raise ValueError(f"codes de capacité inconnus : {unknown}")
+        if len(set(v)) != len(v):
+            raise ValueError("capacités en double")
+        return v
+
+    @model_validator(mode="after")
+    def _machines_agree(self) -> Workshop:
+        missing = {m.capability for m in self.machines} - set(self.capabilities)
+        if missing:
+            raise ValueError(f"machines dont la capacité n'est pas déclarée : {sorted(missing)}")
+        return self
+
+    def texts(self) -> list[str]:
+        """Texts embedded for this workshop: each service sentence, then the description."""
+        return [*self.services, self.description]
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+class Catalogue(BaseModel):
+    workshops: list[Workshop]
+    digest: str
+
+    def by_id(self) -> dict[str, Workshop]:
+        return {w.id: w for w in self.workshops}
+
+
+def parse_lines(lines: list[str], source: str = "catalogue") -> list[Workshop]:
+    """Validate JSONL lines; errors name the line number (1-based) and the field."""
+    out: list[Workshop] = []
+    seen: set[str] = set()
+    for no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            w = Workshop.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{source}, ligne {no} : JSON invalide ({exc.msg}).") from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "(objet)"
+            raise DataError(f"{source}, ligne {no}, champ « {field} » : {first['msg']}.") from exc
+        if w.id in seen:
+            raise DataError(f"{source}, ligne {no} : identifiant en double « {w.id} ».")
+        seen.add(w.id)
+        out.append(w)
+    if not out:
+        raise DataError(f"{source} : aucun atelier.")
+    return out
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """Read a JSONL catalogue; raise :class:`DataError` with a French message when invalid."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DataError(f"Catalogue introuvable : {path}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"Catalogue {path} : encodage invalide (UTF-8 attendu).") from exc
+    workshops = parse_lines(text.splitlines(), source=str(path))
+    return Catalogue(workshops=workshops, digest=hashlib.sha256(raw).hexdigest())

