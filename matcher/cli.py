@@ -1,0 +1,210 @@
+"""Ligne de commande ``afn-match`` (typer + rich). Everything printed is French."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import AfnError, InvalidInput
+from .settings import get_settings
+
+app = typer.Typer(
+    name="afn-match",
+    help="Trouver l'atelier de fabrication numérique (fablab, tiers-lieu...) qui peut réaliser un projet.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]Erreur :[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Any error becomes a French message and an exit code; never a traceback."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except AfnError as exc:
+        fail(exc.message, 2)
+    except KeyboardInterrupt:
+        fail("interrompu.", 130)
+    except Exception as exc:  # last resort: a readable message, the details only on request
+        if os.environ.get("AFN_DEBUG"):
+            raise
+        fail(f"erreur inattendue ({type(exc).__name__} : {exc}). Relancez avec AFN_DEBUG=1 pour le détail.", 1)
+
+
+@contextmanager
+def progress_bar(quiet: bool = False) -> Iterator[Callable[[str, float], None]]:
+    """A rich progress display fed by ``(label, fraction)`` callbacks."""
+    if quiet:
+        yield lambda label, fraction: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f} %"),
+                  TimeElapsedColumn(), console=err, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(label: str, fraction: float) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=100)
+            bar.update(tasks[label], completed=max(0.0, min(1.0, fraction)) * 100)
+
+        yield update
+
+
+def load_service(quiet: bool = True):
+    from .service import MatchService
+
+    with progress_bar(quiet) as progress:
+        return MatchService.from_settings(progress=progress)
+
+
+@app.command()
+def prepare() -> None:
+    """Préparer le modèle (conversion unique), la table des communes et l'index des ateliers."""
+    from .service import prepare as do_prepare
+
+    with friendly_errors():
+        t0 = time.perf_counter()
+        with progress_bar() as progress:
+            done = do_prepare(get_settings(), progress=progress)
+        for key, value in done.items():
+            out.print(f"[green]✓[/] {key} : {value}")
+        out.print(f"Prêt en {time.perf_counter() - t0:.1f} s.")
+
+
+@app.command()
+def match(
+    texte: Annotated[str | None, typer.Argument(help="Le besoin, en français courant.")] = None,
+    commune: Annotated[str | None, typer.Option("--commune", "-c", help="Commune, code postal ou code INSEE.")] = None,
+    rayon: Annotated[float | None, typer.Option("--rayon", "-r", help="Rayon de recherche en km (50 par défaut).")] = None,
+    top: Annotated[int | None, typer.Option("--top", "-n", help="Nombre de résultats (10 par défaut).")] = None,
+    avec_place: Annotated[bool, typer.Option("--avec-place", help="Seulement les ateliers qui ont de la place.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON (pour les programmes).")] = False,
+    batch: Annotated[Path | None, typer.Option("--batch", help="Fichier JSONL de besoins (id, text, commune, radius_km).")] = None,
+) -> None:
+    """Proposer les ateliers qui peuvent réaliser un besoin, du plus pertinent au moins pertinent."""
+    from .service import MatchRequest, validate_request
+
+    with friendly_errors():
+        if batch is not None:
+            if texte is not None:
+                raise InvalidInput("Donnez soit un texte, soit --batch, pas les deux.")
+            run_batch(batch, top, avec_place)
+            return
+        if texte is None or not texte.strip():
+            raise InvalidInput("Décrivez votre besoin entre guillemets, par exemple : "
+                               "afn-match match \"découpe laser de lettres en bois\" --commune Lorient")
+        if not commune:
+            raise InvalidInput("Indiquez la commune du projet avec --commune (nom, code postal ou code INSEE).")
+        req = MatchRequest(text=texte, commune=commune, radius_km=rayon, top_k=top, only_with_capacity=avec_place)
+        validate_request(req, get_settings())  # fail fast, before loading the model
+        service = load_service()
+        resp = service.match(req)
+        if as_json:
+            sys.stdout.write(resp.model_dump_json(indent=2) + "\n")
+        else:
+            print_response(resp, service)
+
+
+def run_batch(path: Path, top: int | None, avec_place: bool) -> None:
+    from .service import MatchRequest
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InvalidInput(f"Fichier introuvable : {path}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} : encodage invalide (UTF-8 attendu).") from None
+    ids: list[str] = []
+    reqs: list[MatchRequest | None] = []
+    errors: dict[int, str] = {}
+    for no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError
+        except ValueError:
+            errors[len(reqs)] = f"ligne {no} : JSON invalide (un objet par ligne attendu)"
+            ids.append(f"ligne-{no}")
+            reqs.append(None)
+            continue
+        ids.append(str(obj.get("id", f"ligne-{no}")))
+        missing = [f for f in ("text", "commune") if not obj.get(f)]
+        if missing:
+            errors[len(reqs)] = f"ligne {no} : champ(s) manquant(s) : {', '.join(missing)}"
+            reqs.append(None)
+            continue
+        try:
+            reqs.append(MatchRequest(text=str(obj["text"]), commune=str(obj["commune"]),
+                                     radius_km=obj.get("radius_km"), top_k=top, only_with_capacity=avec_place))
+        except ValueError as exc:
+            errors[len(reqs)] = f"ligne {no} : valeur invalide ({exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc})"
+            reqs.append(None)
+    service = load_service()
+    valid = [r for r in reqs if r is not None]
+    answers = iter(service.match_batch(valid))
+    failed = 0
+    for pos, (rid, req) in enumerate(zip(ids, reqs, strict=True)):
+        if req is None:
+            record = {"id": rid, "error": {"code": "ligne_invalide", "message": errors[pos]}}
+        else:
+            ans = next(answers)
+            if isinstance(ans, AfnError):
+                record = {"id": rid, "error": {"code": ans.code, "message": ans.message}}
+            else:
+                record = {"id": rid, **ans.model_dump()}
+        failed += "error" in record
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if failed:
+        err.print(f"{failed} besoin(s) sur {len(reqs)} en erreur (voir le champ « error »).")
+        raise typer.Exit(2)
+
+
+def print_response(resp, service) -> None:
+    c = resp.commune
+    out.print(f"[bold]Commune :[/] {c.name} ({c.dep}) — rayon {resp.radius_km:g} km")
+    for note in resp.notes:
+        out.print(f"[yellow]Note :[/] {note}")
+    if resp.out_of_scope:
+        out.print(f"[yellow]{resp.message}[/]")
+        return
+    if resp.inferred_capabilities:
+        groups = [" ou ".join(service.taxonomy.label(code) for code in g) for g in resp.inferred_capabilities]
+        out.print("[bold]Besoin compris :[/] " + " + ".join(groups))
+    table = Table(show_lines=True)
+    for col in ("#", "Atelier", "Distance", "Capacités", "Pourquoi", "Places"):
+        table.add_column(col, overflow="fold")
+    for rank, r in enumerate(resp.results, start=1):
+        caps = ", ".join(service.taxonomy.label(code) for code in r.matched_capabilities)
+        table.add_row(str(rank), f"{r.name}\n[dim]{r.commune} · {service.taxonomy.label(r.profile)}[/]",
+                      f"{r.distance_km:g} km", caps, r.best_service, str(r.remaining_capacity))
+    out.print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

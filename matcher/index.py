@@ -1,0 +1,222 @@
+"""FAISS index of workshop texts (each service sentence and the description), with a manifest.
+
+Exact inner product by default (vectors are L2-normalised, so it is cosine); HNSW on request
+for large catalogues. A build is written in a new folder beside the previous one and published
+by atomically replacing the ``current`` symbolic link. One workshop can be added, updated or
+removed without a rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .catalogue import Workshop
+
+Progress = Callable[[str, float], None]
+INDEX_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class Row:
+    """One indexed text: which workshop, which text (``-1`` = the description)."""
+
+    workshop_id: str
+    text_index: int
+
+
+@dataclass
+class Manifest:
+    model_id: str
+    catalogue_digest: str
+    taxonomy_digest: str
+    kind: str
+    dim: int
+    format: int = INDEX_FORMAT
+    created: float = field(default_factory=time.time)
+    n_rows: int = 0
+    n_workshops: int = 0
+
+    def key(self) -> tuple:
+        return (self.format, self.model_id, self.catalogue_digest, self.taxonomy_digest, self.kind, self.dim)
+
+
+class VectorIndex:
+    """Vectors of workshop texts in FAISS, mapped back to (workshop, text)."""
+
+    def __init__(self, dim: int, kind: str = "flat", hnsw_m: int = 32):
+        self.dim = dim
+        self.kind = kind
+        if kind == "hnsw":
+            base = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            base.hnsw.efSearch = 128
+            base.hnsw.efConstruction = 80
+        else:
+            base = faiss.IndexFlatIP(dim)
+        self.index = faiss.IndexIDMap2(base)
+        self.rows: dict[int, Row] = {}
+        self.by_workshop: dict[str, list[int]] = {}
+        self.deleted: set[int] = set()  # HNSW cannot remove: deleted ids are filtered out
+        self.next_id = 0
+        self._lock = threading.RLock()
+
+    # --- building -----------------------------------------------------------
+    def add(self, workshop_id: str, vectors: np.ndarray) -> None:
+        """Add the rows of one workshop: services in order, description last."""
+        with self._lock:
+            if workshop_id in self.by_workshop:
+                raise ValueError(f"workshop already indexed: {workshop_id}")
+            self._add_many([workshop_id], [vectors])
+
+    def add_many(self, workshop_ids: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
+        with self._lock:
+            self._add_many(workshop_ids, vectors)
+
+    def _add_many(self, workshop_ids: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
+        if not workshop_ids:
+            return
+        ids: list[int] = []
+        for wid, vecs in zip(workshop_ids, vectors, strict=True):
+            n = len(vecs)
+            own = list(range(self.next_id, self.next_id + n))
+            self.next_id += n
+            for k, vid in enumerate(own):
+                self.rows[vid] = Row(wid, k if k < n - 1 else -1)
+            self.by_workshop[wid] = own
+            ids.extend(own)
+        mat = np.ascontiguousarray(np.vstack(vectors), dtype=np.float32)
+        self.index.add_with_ids(mat, np.asarray(ids, dtype=np.int64))
+
+    def remove(self, workshop_id: str) -> bool:
+        with self._lock:
+            ids = self.by_workshop.pop(workshop_id, None)
+            if ids is None:
+                return False
+            for vid in ids:
+                self.rows.pop(vid, None)
+            if self.kind == "hnsw":
+                self.deleted.update(ids)
+            else:
+                self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+            return True
+
+    def update(self, workshop_id: str, vectors: np.ndarray) -> None:
+        """Replace one workshop's rows (atomic for readers: both steps under the lock)."""
+        with self._lock:
+            self.remove(workshop_id)
+            self._add_many([workshop_id], [vectors])
+
+    # --- querying -----------------------------------------------------------
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[Row, float]]:
+        """The ``k`` closest rows to one query vector, best first."""
+        with self._lock:
+            total = self.index.ntotal
+            if total == 0:
+                return []
+            want = min(total, k + len(self.deleted))
+            sims, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), want)
+            out = []
+            for vid, sim in zip(ids[0], sims[0], strict=True):
+                row = self.rows.get(int(vid))
+                if vid >= 0 and row is not None:
+                    out.append((row, float(sim)))
+                    if len(out) == k:
+                        break
+            return out
+
+    def vectors_of(self, workshop_id: str) -> np.ndarray:
+        with self._lock:
+            ids = self.by_workshop[workshop_id]
+            return np.vstack([self.index.reconstruct(int(i)) for i in ids])
+
+    # --- persistence --------------------------------------------------------
+    def save(self, folder: Path, manifest: Manifest) -> Path:
+        """Write a new build beside the old ones and publish it atomically as ``current``."""
+        folder = Path(folder)
+        builds = folder / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            build = builds / f"{int(time.time())}-{uuid.uuid4().hex[:8]}"
+            tmp = build.with_name(build.name + ".tmp")
+            tmp.mkdir()
+            faiss.write_index(self.index, str(tmp / "index.faiss"))
+            meta = {
+                "rows": [[vid, r.workshop_id, r.text_index] for vid, r in self.rows.items()],
+                "deleted": sorted(self.deleted),
+                "next_id": self.next_id,
+                "kind": self.kind,
+                "dim": self.dim,
+            }
+            (tmp / "rows.json").write_text(json.dumps(meta), encoding="utf-8")
+            manifest.n_rows, manifest.n_workshops = self.n_rows, len(self.by_workshop)
+            (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2), encoding="utf-8")
+            os.replace(tmp, build)
+        link = folder / "current"
+        tmp_link = folder / f".current-{uuid.uuid4().hex[:8]}"
+        os.symlink(Path("builds") / build.name, tmp_link)
+        os.replace(tmp_link, link)
+        for old in builds.iterdir():  # keep the published build only
+            if old.name != build.name:
+                shutil.rmtree(old, ignore_errors=True)
+        return build
+
+    @classmethod
+    def load(cls, folder: Path) -> tuple[VectorIndex, Manifest]:
+        current = Path(folder) / "current"
+        manifest = Manifest(**json.loads((current / "manifest.json").read_text(encoding="utf-8")))
+        meta = json.loads((current / "rows.json").read_text(encoding="utf-8"))
+        self = cls(meta["dim"], meta["kind"])
+        self.index = faiss.read_index(str(current / "index.faiss"))
+        for vid, wid, ti in meta["rows"]:
+            self.rows[vid] = Row(wid, ti)
+            self.by_workshop.setdefault(wid, []).append(vid)
+        for ids in self.by_workshop.values():
+            ids.sort()
+        self.deleted = set(meta["deleted"])
+        self.next_id = meta["next_id"]
+        return self, manifest
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    path = Path(folder) / "current" / "manifest.json"
+    try:
+        return Manifest(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def build_index(
+    workshops: Sequence[Workshop],
+    encode: Callable[[list[str]], np.ndarray],
+    dim: int,
+    kind: str = "flat",
+    hnsw_m: int = 32,
+    progress: Progress | None = None,
+) -> VectorIndex:
+    """Embed every workshop's texts in large batches and add them in one go."""
+    texts: list[str] = []
+    bounds: list[tuple[int, int]] = []
+    for w in workshops:
+        t = w.texts()
+        bounds.append((len(texts), len(texts) + len(t)))
+        texts.extend(t)
+    vecs = encode(texts)
+    index = VectorIndex(dim, kind, hnsw_m)
+    index.add_many([w.id for w in workshops], [vecs[a:b] for a, b in bounds])
+    if progress:
+        progress("Index construit", 1.0)
+    return index

@@ -1,0 +1,89 @@
+"""The command line, through typer's runner and as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+
+runner = CliRunner()
+EXAMPLE = "découpe laser de lettres en contreplaqué pour une vitrine"
+
+
+def test_match_json_schema(service):
+    res = runner.invoke(app, ["match", EXAMPLE, "--commune", "Lorient", "--rayon", "40", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert set(data) >= {"out_of_scope", "message", "commune", "results"}
+    assert data["commune"]["insee"] == "56121"
+    first = data["results"][0]
+    assert set(first) >= {"workshop_id", "name", "score", "distance_km", "matched_capabilities",
+                          "explanation", "remaining_capacity"}
+    assert "decoupe_laser" in first["matched_capabilities"] and first["distance_km"] <= 40
+
+
+def test_match_table(service):
+    res = runner.invoke(app, ["match", EXAMPLE, "--commune", "Lorient", "--top", "3"])
+    assert res.exit_code == 0, res.output
+    assert "Lorient" in res.output and "Découpe laser" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["match", "", "--commune", "Lorient"], "Décrivez votre besoin"),
+        (["match", "découpe laser"], "--commune"),
+        (["match", "x" * 5001, "--commune", "Lorient"], "trop long"),
+        (["match", "découpe laser", "--commune", "Lorient", "--rayon", "0"], "rayon"),
+        (["match", "découpe laser", "--commune", "Lorient", "--rayon", "99999"], "rayon"),
+        (["match", "découpe laser", "--commune", "Saint-Denis"], "Saint-Denis"),
+        (["match", "découpe laser", "--commune", "Qwxzrt"], "commune"),
+    ],
+)
+def test_bad_input_exit_2_in_french(service, args, needle):
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert needle.lower() in res.output.lower()
+    assert "Traceback" not in res.output
+
+
+def test_batch(service, tmp_path):
+    f = tmp_path / "needs.jsonl"
+    f.write_text(
+        "\n".join([
+            json.dumps({"id": "a", "text": EXAMPLE, "commune": "Lorient", "radius_km": 40}),
+            "{pas du json",
+            json.dumps({"id": "c", "text": "broderie de logos sur des tabliers", "commune": "Lyon"}),
+            json.dumps({"id": "d", "commune": "Lyon"}),
+        ]) + "\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(app, ["match", "--batch", str(f), "--top", "5"])
+    assert res.exit_code == 2  # some lines failed, all good ones answered
+    lines = [json.loads(x) for x in res.stdout.splitlines()]
+    assert [x["id"] for x in lines] == ["a", "ligne-2", "c", "d"]
+    assert 1 <= len(lines[0]["results"]) <= 5 and "error" in lines[1] and "results" in lines[2]
+    assert "text" in lines[3]["error"]["message"]
+
+
+def test_batch_missing_file():
+    res = runner.invoke(app, ["match", "--batch", "/nonexistent/needs.jsonl"])
+    assert res.exit_code == 2 and "introuvable" in res.output
+
+
+def test_real_process_answers_and_never_prints_a_traceback(service):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    exe = [sys.executable, "-m", "matcher.cli"]
+    ok = subprocess.run([*exe, "match", EXAMPLE, "--commune", "Lorient", "--json"], capture_output=True,
+                        text=True, env=env, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["results"]
+    bad = subprocess.run([*exe, "match", "découpe", "--commune", "Lorient", "--rayon", "-3"], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "rayon" in bad.stderr.lower()

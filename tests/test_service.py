@@ -1,0 +1,159 @@
+"""End-to-end matching on the real model, the bundled catalogue and the gazetteer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matcher.errors import AfnError, AmbiguousCommune, InvalidInput, UnknownCommune
+from matcher.service import MatchRequest
+
+
+def match(service, text, commune="Lorient", **kw):
+    return service.match(MatchRequest(text=text, commune=commune, **kw))
+
+
+def test_lorient_laser_example(service):
+    resp = match(service, "découpe laser de lettres en contreplaqué pour une vitrine", radius_km=40)
+    assert not resp.out_of_scope
+    assert ["decoupe_laser"] in resp.inferred_capabilities or any("decoupe_laser" in g for g in resp.inferred_capabilities)
+    top = resp.results[:3]
+    assert top, "at least one result"
+    by_id = service_by_id(service)
+    for r in top:
+        w = by_id[r.workshop_id]
+        assert "decoupe_laser" in w.capabilities
+        assert w.accepts_companies
+        assert r.distance_km <= 40
+        assert "decoupe_laser" in r.matched_capabilities
+        assert r.explanation and r.best_service in w.services
+
+
+def service_by_id(service):
+    return {w.id: w for w in service.workshops}
+
+
+@pytest.mark.parametrize(
+    ("text", "commune", "code"),
+    [
+        ("impression 3D de boîtiers en PETG", "Rennes", "impression_3d_fdm"),
+        ("broder le logo de notre club sur 40 polos", "Toulouse", "textile_numerique"),
+        ("prototype électronique avec un ESP32 et des capteurs", "Grenoble", "electronique"),
+        ("fraiser des panneaux de contreplaqué pour du mobilier de bureau", "Nantes", "fraisage_cnc_bois"),
+        ("des stickers et un lettrage adhésif pour notre camion", "Lille", "decoupe_vinyle"),
+        ("numériser une pièce ancienne en 3D pour la reproduire", "Bordeaux", "scanner_3d"),
+    ],
+)
+def test_first_result_has_the_capability(service, text, commune, code):
+    resp = match(service, text, commune, radius_km=60)
+    assert resp.results, resp.notes
+    first = service_by_id(service)[resp.results[0].workshop_id]
+    assert code in first.capabilities, (text, resp.inferred_capabilities, first.id)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Je cherche un expert-comptable pour mon entreprise", "Un avocat pour un litige commercial",
+     "traiteur pour notre repas de fin d'année"],
+)
+def test_out_of_scope(service, text):
+    resp = match(service, text, "Lyon")
+    assert resp.out_of_scope and resp.results == []
+    assert "fabrication numérique" in resp.message
+
+
+@pytest.mark.parametrize(
+    ("req", "code"),
+    [
+        (dict(text="   "), "texte_vide"),
+        (dict(text="x" * 5001), "texte_trop_long"),
+        (dict(text="découpe laser", radius_km=0), "rayon_invalide"),
+        (dict(text="découpe laser", radius_km=-5), "rayon_invalide"),
+        (dict(text="découpe laser", radius_km=100000), "rayon_invalide"),
+        (dict(text="découpe laser", radius_km=float("nan")), "rayon_invalide"),
+        (dict(text="découpe laser", top_k=0), "top_invalide"),
+        (dict(text="découpe laser", top_k=1000), "top_invalide"),
+    ],
+)
+def test_bad_input_is_a_french_error(service, req, code):
+    with pytest.raises(InvalidInput) as exc:
+        service.match(MatchRequest(commune="Lorient", **req))
+    assert exc.value.code == code
+    assert exc.value.message[0].isupper()
+
+
+def test_unknown_and_ambiguous_communes(service):
+    with pytest.raises(UnknownCommune) as exc:
+        match(service, "découpe laser", "Lorien")
+    assert "Lorient" in exc.value.message
+    with pytest.raises(AmbiguousCommune) as exc:
+        match(service, "découpe laser", "Saint-Denis")
+    assert "974" in exc.value.message and "93" in exc.value.message
+
+
+def test_radius_widens_with_a_note_for_rare_machines(service):
+    resp = match(service, "impression 3D poudre SLS en nylon PA12 de 200 pièces", "Aurillac", radius_km=20)
+    assert resp.results
+    by_id = service_by_id(service)
+    assert "impression_3d_poudre" in by_id[resp.results[0].workshop_id].capabilities
+    assert resp.radius_km > 20
+    assert any("élargi" in n or "plus proches" in n for n in resp.notes)
+
+
+def test_only_with_capacity_filters(service):
+    resp = match(service, "impression 3D PLA", "Paris", radius_km=100, top_k=50, only_with_capacity=True)
+    assert resp.results and all(r.remaining_capacity > 0 for r in resp.results)
+
+
+def test_full_workshops_are_demoted_live(service):
+    req = MatchRequest(text="découpe laser de lettres en contreplaqué", commune="Lorient", radius_km=40)
+    first = service.match(req).results[0].workshop_id
+    service.remaining_capacity = lambda: {first: 0}
+    try:
+        resp = service.match(req)
+        assert resp.results[0].workshop_id != first
+        assert next(r for r in resp.results if r.workshop_id == first).remaining_capacity == 0
+    finally:
+        service.remaining_capacity = None
+
+
+def test_upsert_and_remove_one_workshop_without_rebuild(service):
+    base = service.workshops[0]
+    rows_before = service.index.n_rows
+    new = base.model_copy(update={
+        "id": "test-atelier-thermoformage-unique",
+        "services": ["Nous thermoformons des coques de protection en PETG pour les maraîchers."],
+        "capabilities": sorted(set(base.capabilities) | {"thermoformage"}),
+    })
+    service.upsert_workshop(new)
+    try:
+        assert service.index.n_rows == rows_before + 2
+        resp = match(service, "thermoformer des coques de protection pour maraîchers", base.commune, radius_km=30)
+        hit = next(r for r in resp.results if r.workshop_id == new.id)
+        assert "thermoformage" in hit.matched_capabilities and "maraîchers" in hit.best_service
+    finally:
+        assert service.remove_workshop(new.id)
+    assert service.index.n_rows == rows_before
+    assert new.id not in service_by_id(service)
+    resp = match(service, "thermoformer des coques de protection pour maraîchers", base.commune, radius_km=30)
+    assert all(r.workshop_id != new.id for r in resp.results)
+
+
+def test_batch_keeps_going_after_a_bad_need(service):
+    reqs = [
+        MatchRequest(text="gravure laser sur cuir", commune="Nantes"),
+        MatchRequest(text="gravure laser sur cuir", commune="Zzzzyx"),
+        MatchRequest(text="", commune="Nantes"),
+        MatchRequest(text="impression résine de figurines", commune="Lille"),
+    ]
+    out = service.match_batch(reqs)
+    assert [isinstance(o, AfnError) for o in out] == [False, True, True, False]
+    single = service.match(reqs[3])
+    assert [r.workshop_id for r in out[3].results] == [r.workshop_id for r in single.results]
+
+
+def test_scores_are_sorted_and_distances_displayed(service):
+    resp = match(service, "modélisation 3D et impression d'un prototype", "Strasbourg", radius_km=80)
+    scores = [r.score for r in resp.results]
+    assert scores == sorted(scores, reverse=True)
+    assert all(np.isfinite(r.distance_km) and r.distance_km <= resp.radius_km + 1 for r in resp.results)

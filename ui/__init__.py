@@ -1,0 +1,1 @@
+"""Front end Streamlit — parle à l'API en HTTP (à venir, ticket 5)."""
