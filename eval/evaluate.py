@@ -94,3 +94,36 @@ def metrics(needs: Sequence[Need], qrels: dict[str, dict[str, int]], system: Sys
     res["queries_per_s"] = len(needs) / system.seconds if system.seconds else float("nan")
     res["n_scored"] = float(len(scored))
     return res
+
+
+def main() -> None:
+    """``python -m eval.evaluate [--split dev|test] [--json]``: the full ranker's figures."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from .needs import load_needs
+
+    parser = argparse.ArgumentParser(description="Qualité des recommandations sur des besoins étiquetés.")
+    parser.add_argument("--split", choices=["dev", "test"], default="dev", help="jeu de besoins (défaut dev)")
+    parser.add_argument("--needs", type=Path, help="autre fichier de besoins étiquetés (JSONL)")
+    parser.add_argument("--json", action="store_true", help="sortie JSON")
+    args = parser.parse_args()
+    path = args.needs or Path(__file__).with_name(f"needs_{args.split}.jsonl")
+    needs = load_needs(path)
+    service = MatchService.from_settings()
+    qrels = {n.id: grades(n, service.workshops, service.gazetteer) for n in needs}
+    res = metrics(needs, qrels, run_service(service, needs))
+    empty = [n.id for n in needs if not n.out_of_scope and not qrels[n.id]]
+    if args.json:
+        print(json.dumps({**{k: round(v, 4) for k, v in res.items()}, "needs_without_relevant": empty}))
+        return
+    print(f"{path.name} : {len(needs)} besoins, {int(res['n_scored'])} notés")
+    for key, value in res.items():
+        print(f"  {key:>18} : {value:.4f}")
+    if empty:
+        print(f"  sans atelier pertinent (hors moyennes) : {', '.join(empty)}")
+
+
+if __name__ == "__main__":
+    main()

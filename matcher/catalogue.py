@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import DataError
-from .taxonomy import CAPABILITY_CODES, PROFILE_CODES
+from .taxonomy import CapabilityCode, ProfileCode
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -19,15 +19,8 @@ class Machine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=2, max_length=200)
-    capability: str
+    capability: CapabilityCode
     details: str = Field("", max_length=500)
-
-    @field_validator("capability")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if v not in CAPABILITY_CODES:
-            raise ValueError(f"code de capacité inconnu : {v}")
-        return v
 
 
 class Workshop(BaseModel):
@@ -37,7 +30,7 @@ class Workshop(BaseModel):
 
     id: str = Field(min_length=3, max_length=120)
     name: str = Field(min_length=2, max_length=200)
-    profile: str
+    profile: ProfileCode
     commune: str = Field(min_length=1)
     insee: str = Field(pattern=r"^(\d{5}|2[AB]\d{3})$")
     postcode: str = Field(pattern=r"^\d{5}$")
@@ -45,7 +38,7 @@ class Workshop(BaseModel):
     lon: float = Field(ge=-180, le=180)
     description: str = Field(min_length=40, max_length=3000)
     services: list[str] = Field(min_length=1, max_length=40)
-    capabilities: list[str] = Field(min_length=1)
+    capabilities: list[CapabilityCode] = Field(min_length=1)
     machines: list[Machine] = Field(default_factory=list)
     materials: list[str] = Field(default_factory=list)
     accepts_companies: bool
@@ -62,19 +55,9 @@ class Workshop(BaseModel):
             raise ValueError("l'identifiant doit être un slug (minuscules, chiffres, tirets)")
         return v
 
-    @field_validator("profile")
-    @classmethod
-    def _profile(cls, v: str) -> str:
-        if v not in PROFILE_CODES:
-            raise ValueError(f"profil inconnu : {v}")
-        return v
-
     @field_validator("capabilities")
     @classmethod
     def _caps(cls, v: list[str]) -> list[str]:
-        unknown = [c for c in v if c not in CAPABILITY_CODES]
-        if unknown:
-            raise ValueError(f"codes de capacité inconnus : {unknown}")
         if len(set(v)) != len(v):
             raise ValueError("capacités en double")
         return v

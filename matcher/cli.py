@@ -18,6 +18,7 @@ from rich.table import Table
 
 from .errors import AfnError, InvalidInput
 from .settings import get_settings
+from .text import fr_number
 
 app = typer.Typer(
     name="afn-match",
@@ -183,7 +184,7 @@ def run_batch(path: Path, top: int | None, avec_place: bool) -> None:
 
 def print_response(resp, service) -> None:
     c = resp.commune
-    out.print(f"[bold]Commune :[/] {c.name} ({c.dep}) — rayon {resp.radius_km:g} km")
+    out.print(f"[bold]Commune :[/] {c.name} ({c.dep}) — rayon {fr_number(resp.radius_km)} km")
     for note in resp.notes:
         out.print(f"[yellow]Note :[/] {note}")
     if resp.out_of_scope:
@@ -193,12 +194,13 @@ def print_response(resp, service) -> None:
         groups = [" ou ".join(service.taxonomy.label(code) for code in g) for g in resp.inferred_capabilities]
         out.print("[bold]Besoin compris :[/] " + " + ".join(groups))
     table = Table(show_lines=True)
-    for col in ("#", "Atelier", "Distance", "Capacités", "Pourquoi", "Places"):
+    for col in ("#", "Atelier", "Distance", "Capacités", "Service le plus proche", "Places / délai"):
         table.add_column(col, overflow="fold")
     for rank, r in enumerate(resp.results, start=1):
         caps = ", ".join(service.taxonomy.label(code) for code in r.matched_capabilities)
         table.add_row(str(rank), f"{r.name}\n[dim]{r.commune} · {service.taxonomy.label(r.profile)}[/]",
-                      f"{r.distance_km:g} km", caps, r.best_service, str(r.remaining_capacity))
+                      f"{fr_number(r.distance_km)} km", caps, r.best_service,
+                      f"{r.remaining_capacity}\n[dim]{r.lead_time_days} j[/]")
     out.print(table)
 
 

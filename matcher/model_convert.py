@@ -817,8 +817,9 @@ int afn_max_positions(e5_model *m) { return m->MAXP; }
 
 
 def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "afn-match"
+    from .settings import Settings
+
+    return Settings().cache_dir
 
 
 def _compile_shim(pkg_dir: Path) -> Path:

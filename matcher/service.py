@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from .lexical import LexicalIndex
 from .ranking import Features, Switches, combine, relative, top_k
 from .settings import Settings, get_settings
 from .taxonomy import CAPABILITY_CODES, Taxonomy, load_taxonomy
+from .text import fr_number
 
 Progress = Callable[[str, float], None]
 OUT_OF_SCOPE_MESSAGE = (
@@ -97,7 +99,7 @@ def validate_request(req: MatchRequest, s: Settings) -> tuple[str, float, int]:
     radius = s.default_radius_km if req.radius_km is None else float(req.radius_km)
     if not np.isfinite(radius) or radius <= 0 or radius > s.max_radius_km:
         raise InvalidInput(
-            f"Le rayon doit être strictement positif et au plus de {s.max_radius_km:g} km (reçu : {req.radius_km}).",
+            f"Le rayon doit être strictement positif et au plus de {fr_number(s.max_radius_km)} km (reçu : {req.radius_km}).",
             code="rayon_invalide",
         )
     k = s.default_top_k if req.top_k is None else int(req.top_k)
@@ -296,12 +298,12 @@ class MatchService:
                     effective *= s.radius_widen_factor
                 effective = min(effective, s.max_widened_radius_km)
                 notes.append(
-                    f"Aucun atelier ne répond à tout ce besoin à moins de {radius:g} km : "
-                    f"rayon élargi à {effective:g} km."
+                    f"Aucun atelier ne répond à tout ce besoin à moins de {fr_number(radius)} km : "
+                    f"rayon élargi à {fr_number(effective)} km."
                 )
             else:
                 notes.append(
-                    f"Aucun atelier ne couvre tout ce besoin à moins de {s.max_widened_radius_km:g} km : "
+                    f"Aucun atelier ne couvre tout ce besoin à moins de {fr_number(s.max_widened_radius_km)} km : "
                     "voici les ateliers proches qui en couvrent une partie."
                 )
         if switches.distance:
@@ -330,7 +332,7 @@ class MatchService:
             notes.append("Aucun atelier trouvé avec ces critères.")
         elif any(r.distance_km > effective for r in results):
             notes.append(
-                f"Certains ateliers proposés sont un peu au-delà de {effective:g} km, "
+                f"Certains ateliers proposés sont un peu au-delà de {fr_number(effective)} km, "
                 "car ils couvrent tout le besoin."
             )
         return MatchResponse(out_of_scope=False, commune=commune_out, radius_km=effective,
@@ -378,7 +380,7 @@ class MatchService:
         if missing:
             parts.append("ne propose pas : " + ", ".join(self.taxonomy.label(c).lower() for c in missing))
         parts.append(f"service le plus proche : « {service} »")
-        parts.append(f"à {km:g} km")
+        parts.append(f"à {fr_number(km)} km")
         if not w.accepts_companies:
             parts.append("n'accueille habituellement pas de projets d'entreprise")
         elif remaining > 0:
@@ -420,19 +422,23 @@ def ensure_index(
 
 
 def prepare(settings: Settings | None = None, progress: Progress | None = None) -> dict[str, str]:
-    """Everything ``afn-match prepare`` does: gazetteer, model, index. Returns what was done."""
+    """Everything ``afn-match prepare`` does: gazetteer, model, index. Returns what was done, timed."""
     settings = settings or get_settings()
     done: dict[str, str] = {}
+    t = time.perf_counter()
     if not settings.gazetteer.exists():
         from .gazetteer_build import build_gazetteer
 
         rows = build_gazetteer(settings.gazetteer, progress=progress)
-        done["gazetteer"] = f"{rows} communes"
+        done["communes"] = f"{rows} communes ({time.perf_counter() - t:.1f} s)"
+    t = time.perf_counter()
     prepare_model(settings, progress=progress)
     encoder = load_encoder(settings)
-    done["model"] = encoder.model_id
+    done["modèle"] = f"{encoder.model_id} ({time.perf_counter() - t:.1f} s)"
     catalogue = load_catalogue(settings.catalogue)
     taxonomy = load_taxonomy(settings.taxonomy)
+    t = time.perf_counter()
     index = ensure_index(settings, encoder, catalogue, taxonomy, progress=progress)
-    done["index"] = f"{index.n_rows} textes, {len(index.by_workshop)} ateliers"
+    done["index"] = (f"{index.n_rows} textes, {len(index.by_workshop)} ateliers "
+                     f"({time.perf_counter() - t:.1f} s)")
     return done

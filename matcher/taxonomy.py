@@ -10,9 +10,9 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from .errors import DataError
 
@@ -56,32 +56,36 @@ PROFILE_CODES: tuple[str, ...] = (
 )
 
 
+def _capability_code(v: str) -> str:
+    if v not in CAPABILITY_CODES:
+        raise ValueError(f"code de capacité inconnu : {v}")
+    return v
+
+
+def _profile_code(v: str) -> str:
+    if v not in PROFILE_CODES:
+        raise ValueError(f"profil inconnu : {v}")
+    return v
+
+
+#: A string that must be one of the fixed capability codes (French error otherwise).
+CapabilityCode = Annotated[str, AfterValidator(_capability_code)]
+#: A string that must be one of the six profile codes.
+ProfileCode = Annotated[str, AfterValidator(_profile_code)]
+
+
 class Capability(BaseModel):
-    code: str
+    code: CapabilityCode
     kind: Literal["machine", "service"]
     label: str = Field(min_length=2)
     description: str = Field(min_length=20)
     synonyms: list[str] = Field(min_length=8)
 
-    @field_validator("code")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in CAPABILITY_CODES:
-            raise ValueError(f"code de capacité inconnu : {v}")
-        return v
-
 
 class Profile(BaseModel):
-    code: str
+    code: ProfileCode
     label: str
     description: str
-
-    @field_validator("code")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in PROFILE_CODES:
-            raise ValueError(f"profil inconnu : {v}")
-        return v
 
 
 class Taxonomy(BaseModel):

@@ -61,3 +61,8 @@ def tokens(text: str, *, stemmed: bool = True, drop_stopwords: bool = True) -> l
             continue
         out.append(stem(tok) if stemmed else tok)
     return out
+
+
+def fr_number(x: float, digits: int = 1) -> str:
+    """A number as French readers write it: decimal comma, no useless zeros (3,6 ; 40)."""
+    return f"{round(x, digits):g}".replace(".", ",")

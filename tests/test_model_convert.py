@@ -34,8 +34,9 @@ from matcher.model_convert import (
     ensure_converted,
     is_converted,
 )
+from matcher.settings import Settings
 
-MODEL_DIR = Path(os.environ.get("AFN_MODEL_DIR", Path.home() / ".cache/afn-match/models/multilingual-e5-small"))
+MODEL_DIR = Settings().resolved_model_dir  # AFN_MODEL_DIR, or <AFN_CACHE_DIR>/models/multilingual-e5-small
 
 LONG_TEXT = " ".join(
     [

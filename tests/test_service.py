@@ -156,4 +156,15 @@ def test_scores_are_sorted_and_distances_displayed(service):
     resp = match(service, "modélisation 3D et impression d'un prototype", "Strasbourg", radius_km=80)
     scores = [r.score for r in resp.results]
     assert scores == sorted(scores, reverse=True)
-    assert all(np.isfinite(r.distance_km) and r.distance_km <= resp.radius_km + 1 for r in resp.results)
+    assert all(np.isfinite(r.distance_km) for r in resp.results)
+    beyond = [r for r in resp.results if r.distance_km > resp.radius_km + 1]
+    for r in beyond:  # only workshops that cover the whole need may stand beyond the radius
+        assert r.distance_km <= 2 * resp.radius_km + 1 and not r.missing_capabilities
+    assert bool(beyond) == any("au-delà" in n for n in resp.notes)
+
+
+def test_capable_workshop_just_beyond_radius_beats_incapable_ones_inside(service):
+    resp = match(service, "découpe de lettres en plexiglas à la Trotec", "Lorient", radius_km=5)
+    by_id = service_by_id(service)
+    first = by_id[resp.results[0].workshop_id]
+    assert "decoupe_laser" in first.capabilities and first.accepts_companies

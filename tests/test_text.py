@@ -1,6 +1,6 @@
 import pytest
 
-from matcher.text import normalize, stem, tokens
+from matcher.text import fr_number, normalize, stem, tokens
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,8 @@ def test_stem_merges_inflections(a, b):
 )
 def test_tokens_drop_stopwords(text, expected):
     assert tokens(text) == expected
+
+
+@pytest.mark.parametrize(("x", "expected"), [(3.6, "3,6"), (40.0, "40"), (0.04, "0"), (12.25, "12,2")])
+def test_fr_number(x, expected):
+    assert fr_number(x) == expected
