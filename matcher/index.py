@@ -124,19 +124,32 @@ class VectorIndex:
     def search(self, query: np.ndarray, k: int) -> list[tuple[Row, float]]:
         """The ``k`` closest rows to one query vector, best first."""
         with self._lock:
+            ids, sims = self.search_arrays(query, k)
+            return [(self.rows[int(i)], float(s)) for i, s in zip(ids, sims, strict=True)]
+
+    def search_arrays(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Like :meth:`search`, as (vector ids, similarities) arrays: no Python object per hit."""
+        with self._lock:
             total = self.index.ntotal
             if total == 0:
-                return []
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             want = min(total, k + len(self.deleted))
             sims, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), want)
-            out = []
-            for vid, sim in zip(ids[0], sims[0], strict=True):
-                row = self.rows.get(int(vid))
-                if vid >= 0 and row is not None:
-                    out.append((row, float(sim)))
-                    if len(out) == k:
-                        break
-            return out
+            ids, sims = ids[0], sims[0]
+            keep = ids >= 0
+            if self.deleted:
+                keep &= ~np.isin(ids, np.fromiter(self.deleted, dtype=np.int64))
+            return ids[keep][:k], sims[keep][:k]
+
+    def row_table(self, position: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Arrays indexed by vector id: workshop position (``-1`` if unknown) and text index."""
+        with self._lock:
+            pos = np.full(self.next_id, -1, dtype=np.int64)
+            text = np.zeros(self.next_id, dtype=np.int64)
+            for vid, row in self.rows.items():
+                pos[vid] = position.get(row.workshop_id, -1)
+                text[vid] = row.text_index
+            return pos, text
 
     def vectors_of(self, workshop_id: str) -> np.ndarray:
         with self._lock:

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from .catalogue import Catalogue, Workshop, load_catalogue
 from .encoder import Encoder, load_encoder, prepare_model
-from .errors import AfnError, InvalidInput
-from .gazetteer import Commune, Gazetteer, geodesic_km, haversine_km
+from .errors import AfnError, InvalidInput, UnknownCommune
+from .gazetteer import Gazetteer, Resolution, geocode_address, geodesic_km, haversine_km
 from .index import Manifest, VectorIndex, build_index, read_manifest
 from .inference import CapabilityInferer, Inference, is_machine_group, load_scope_examples
 from .lexical import LexicalIndex
@@ -157,6 +157,7 @@ class MatchService:
         self.code_pos = code_pos
         self.accepts = np.array([w.accepts_companies for w in self.workshops], dtype=bool)
         self.lexical = LexicalIndex(self.workshops)
+        self.row_pos, self.row_text = self.index.row_table(self.position)
         #: capabilities each service sentence names (to explain a result with the right sentence)
         self.service_codes = {
             w.id: [{c for codes in self.inferer.lexical(t).values() for c in codes} for t in w.services]
@@ -199,21 +200,30 @@ class MatchService:
 
     def match(self, req: MatchRequest, switches: Switches = Switches()) -> MatchResponse:
         text, radius, k = self.validate(req)
-        resolution = self.gazetteer.resolve(req.commune)
+        resolution = self.locate(req.commune)
         vector = self.encoder.encode([text], kind="query")[0]
-        return self.match_vector(text, vector, resolution.commune, radius, k, req.only_with_capacity,
-                                 note=resolution.note, switches=switches)
+        return self.match_vector(text, vector, resolution, radius, k, req.only_with_capacity, switches=switches)
+
+    def locate(self, place: str) -> Resolution:
+        """The commune table first; a street address goes to the BAN only when online geocoding
+        is switched on (``AFN_ONLINE_GEOCODING``), and any failure there keeps the table's answer."""
+        try:
+            return self.gazetteer.resolve(place)
+        except UnknownCommune:
+            found = geocode_address(place, self.settings, self.gazetteer)
+            if found is None:
+                raise
+            return found
 
     def match_batch(
         self, reqs: Sequence[MatchRequest], switches: Switches = Switches(), chunk: int = 64
     ) -> list[MatchResponse | AfnError]:
         """Many needs, encoded in batches; a bad need yields its error and the others go on."""
-        checked: list[tuple[str, float, int, Commune, str | None] | AfnError] = []
+        checked: list[tuple[str, float, int, Resolution] | AfnError] = []
         for r in reqs:
             try:
                 text, radius, k = self.validate(r)
-                res = self.gazetteer.resolve(r.commune)
-                checked.append((text, radius, k, res.commune, res.note))
+                checked.append((text, radius, k, self.locate(r.commune)))
             except AfnError as exc:
                 checked.append(exc)
         out: list[MatchResponse | AfnError] = list(checked)  # errors stay in place
@@ -222,34 +232,38 @@ class MatchService:
             part = valid[start : start + chunk]
             vectors = self.encoder.encode([checked[i][0] for i in part], kind="query")
             for i, v in zip(part, vectors, strict=True):
-                text, radius, k, commune, note = checked[i]
-                out[i] = self.match_vector(text, v, commune, radius, k, reqs[i].only_with_capacity,
-                                           note=note, switches=switches)
+                text, radius, k, place = checked[i]
+                out[i] = self.match_vector(text, v, place, radius, k, reqs[i].only_with_capacity, switches=switches)
         return out
 
     def _semantic(self, vector: np.ndarray) -> _Scored:
+        """Per workshop: mean of its best service similarities, and its description similarity.
+
+        Workshops outside the retrieved pool get the pool's lowest similarity."""
         n = len(self.workshops)
         pool = min(self.index.n_rows, max(self.settings.candidate_pool * 8, 64))
-        hits = self.index.search(vector, pool)
-        floor = hits[-1][1] if hits else 0.0
-        per_services: dict[int, list[float]] = {}
+        ids, sims = self.index.search_arrays(vector, pool)  # best first
+        floor = float(sims[-1]) if sims.size else 0.0
+        pos, text = self.row_pos[ids], self.row_text[ids]
+        known = pos >= 0
         desc = np.full(n, floor, dtype=np.float32)
-        for row, sim in hits:
-            i = self.position.get(row.workshop_id)
-            if i is None:
-                continue
-            if row.text_index < 0:
-                desc[i] = sim
-            else:
-                per_services.setdefault(i, []).append(sim)
-        best = np.full(n, floor, dtype=np.float32)
+        is_desc = known & (text < 0)
+        desc[pos[is_desc]] = sims[is_desc]
+        svc_pos, svc_sims = pos[known & (text >= 0)], sims[known & (text >= 0)]
+        total = np.zeros(n, dtype=np.float64)
         top = self.settings.semantic_top_services
-        for i, lst in per_services.items():
-            lst.sort(reverse=True)
-            sims = lst[:top]
-            sims += [floor] * (top - len(sims))
-            best[i] = float(np.mean(sims))
-        return _Scored(best, desc)
+        for _ in range(top):  # peel off each workshop's best remaining service, ``top`` times
+            if not svc_pos.size:
+                total += floor
+                continue
+            _, first = np.unique(svc_pos, return_index=True)
+            got = np.full(n, floor, dtype=np.float64)
+            got[svc_pos[first]] = svc_sims[first]
+            total += got
+            rest = np.ones(svc_pos.size, dtype=bool)
+            rest[first] = False
+            svc_pos, svc_sims = svc_pos[rest], svc_sims[rest]
+        return _Scored((total / top).astype(np.float32), desc)
 
     def _coverage(self, groups: list[list[str]], machine: bool) -> np.ndarray:
         chosen = [g for g in groups if is_machine_group(g) == machine]
@@ -262,25 +276,25 @@ class MatchService:
         self,
         text: str,
         vector: np.ndarray,
-        commune: Commune,
+        place: Resolution,
         radius: float,
         k: int,
         only_with_capacity: bool = False,
-        note: str | None = None,
         switches: Switches = Switches(),
     ) -> MatchResponse:
         s = self.settings
         inference = self.inferer.infer(text, vector)
+        commune = place.commune
         commune_out = CommuneOut(insee=commune.insee, name=commune.name, dep=commune.dep,
-                                 lat=commune.lat, lon=commune.lon, note=note)
-        notes = [note] if note else []
+                                 lat=place.lat, lon=place.lon, note=place.note)
+        notes = [place.note] if place.note else []
         if inference.out_of_scope:
             return MatchResponse(out_of_scope=True, message=OUT_OF_SCOPE_MESSAGE, commune=commune_out,
                                  radius_km=radius, requested_radius_km=radius, inferred_capabilities=[],
                                  notes=notes, results=[])
         remaining = self._remaining()
         has_room = remaining > 0
-        dist = haversine_km(commune.lat, commune.lon, self.lats, self.lons)
+        dist = haversine_km(place.lat, place.lon, self.lats, self.lons)
         machine_cov = self._coverage(inference.groups, machine=True)
         service_cov = self._coverage(inference.groups, machine=False)
         aff = np.array([inference.affinity[c] for c in CAPABILITY_CODES], dtype=np.float32)
@@ -327,7 +341,7 @@ class MatchService:
         results = []
         for j in top_k(scores, k):
             i = int(idx[j])
-            results.append(self._result(i, float(scores[j]), commune, inference, vector, int(remaining[i])))
+            results.append(self._result(i, float(scores[j]), place, inference, vector, int(remaining[i])))
         if not results:
             notes.append("Aucun atelier trouvé avec ces critères.")
         elif any(r.distance_km > effective for r in results):
@@ -350,7 +364,7 @@ class MatchService:
         pool = naming or range(len(w.services))
         return w.services[max(pool, key=lambda k: sims[k])]
 
-    def _result(self, i: int, score: float, commune: Commune, inference: Inference, vector: np.ndarray,
+    def _result(self, i: int, score: float, place: Resolution, inference: Inference, vector: np.ndarray,
                 remaining: int) -> MatchResult:
         w = self.workshops[i]
         own = set(w.capabilities)
@@ -361,7 +375,7 @@ class MatchService:
             ranked = sorted(own, key=lambda c: -inference.affinity.get(c, 0.0))
             matched = ranked[:2]
         missing = [c for c in required if c not in own]
-        km = round(geodesic_km(commune.lat, commune.lon, w.lat, w.lon), 1)
+        km = round(geodesic_km(place.lat, place.lon, w.lat, w.lon), 1)
         service = self.best_service(w, vector, matched)
         return MatchResult(
             workshop_id=w.id, name=w.name, profile=w.profile, commune=w.commune, score=round(score, 4),

@@ -101,3 +101,30 @@ def test_build_index_batches_all_texts(catalogue):
     w, k = next((w, k) for w in catalogue.workshops[:50] for k, t in enumerate(w.services) if counts[t] == 1)
     hit = idx.search(ENC.encode([w.services[k]])[0], 1)[0][0]
     assert (hit.workshop_id, hit.text_index) == (w.id, k)
+
+
+def test_ensure_index_reuses_rebuilds_and_reembeds_only_changes(encoder, catalogue, taxonomy, tmp_path, monkeypatch):
+    from matcher.catalogue import Catalogue
+    from matcher.service import ensure_index
+    from matcher.settings import Settings
+
+    from matcher.encoder import EmbeddingCache
+
+    settings = Settings(index_dir=tmp_path / "index")
+    monkeypatch.setattr(encoder, "cache", EmbeddingCache(tmp_path / "emb", encoder.model_id, encoder.dim))
+    small = Catalogue(workshops=catalogue.workshops[:20], digest="small-1")
+    first = ensure_index(settings, encoder, small, taxonomy)  # warm the embedding cache
+    calls: list[list[str]] = []
+    real = encoder.raw_encode
+    monkeypatch.setattr(encoder, "raw_encode", lambda texts, show_progress=False: calls.append(list(texts)) or real(texts))
+
+    again = ensure_index(settings, encoder, small, taxonomy)
+    assert calls == [] and again.n_rows == first.n_rows, "same manifest: loaded, nothing embedded"
+
+    edited = small.workshops[3].model_copy(update={"services": ["Un service tout neuf de découpe de mousse."]})
+    changed = Catalogue(workshops=[*small.workshops[:3], edited, *small.workshops[4:]], digest="small-2")
+    rebuilt = ensure_index(settings, encoder, changed, taxonomy)
+    assert [t for batch in calls for t in batch] == [settings.passage_prefix + edited.services[0]]
+    assert read_manifest(tmp_path / "index").catalogue_digest == "small-2"
+    hit = rebuilt.search(encoder.encode(edited.services, kind="passage")[0], 1)[0]
+    assert hit[0].workshop_id == edited.id and hit[1] > 0.999

@@ -168,3 +168,43 @@ def test_capable_workshop_just_beyond_radius_beats_incapable_ones_inside(service
     by_id = service_by_id(service)
     first = by_id[resp.results[0].workshop_id]
     assert "decoupe_laser" in first.capabilities and first.accepts_companies
+
+
+class _Address:
+    latitude, longitude, address = 47.7300, -3.3500, "12 Rue du Port 56100 Lorient"
+    raw = {"properties": {"citycode": "56121", "label": "12 Rue du Port 56100 Lorient"}}
+
+
+def test_street_address_uses_the_ban_only_when_switched_on(service, monkeypatch):
+    import geopy.geocoders
+    from geopy.exc import GeocoderUnavailable
+
+    calls = []
+
+    class FakeBAN:
+        def __init__(self, **kwargs):
+            pass
+
+        def geocode(self, query, exactly_one=True):
+            calls.append(query)
+            return _Address()
+
+    class DownBAN(FakeBAN):
+        def geocode(self, query, exactly_one=True):
+            raise GeocoderUnavailable("hors ligne")
+
+    monkeypatch.setattr(geopy.geocoders, "BANFrance", FakeBAN)
+    address = "12 rue du Port, 56100 Lorient, bâtiment B"
+    with pytest.raises(UnknownCommune):  # off by default: the table alone answers
+        match(service, "découpe laser", address)
+    assert calls == []
+    monkeypatch.setattr(service.settings, "online_geocoding", True)
+    resp = match(service, "découpe laser de lettres", address, radius_km=40)
+    assert calls == [address] and resp.commune.insee == "56121"
+    assert (resp.commune.lat, resp.commune.lon) == (47.73, -3.35)
+    assert any("Base Adresse Nationale" in n for n in resp.notes)
+    assert match(service, "découpe laser", "Lorient").commune.lat != 47.73  # names stay offline
+    assert calls == [address]
+    monkeypatch.setattr(geopy.geocoders, "BANFrance", DownBAN)
+    with pytest.raises(UnknownCommune):  # the BAN is down: the table's French error stands
+        match(service, "découpe laser", address)
