@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +16,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+try:  # typer vendors its own click; usage errors are raised from there
+    from typer._click import exceptions as cx
+except ImportError:  # pragma: no cover - older typer on plain click
+    import click.exceptions as cx
 
 from .errors import AfnError, InvalidInput
 from .settings import get_settings
@@ -204,8 +210,44 @@ def print_response(resp, service) -> None:
     out.print(table)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+#: what each typed option expects, for French usage errors
+EXPECTED = {"--rayon": "un nombre de kilomètres (ex. 40)", "--top": "un nombre entier (ex. 10)",
+            "--batch": "un chemin de fichier"}
+
+
+def french_usage_error(exc: cx.UsageError) -> str:
+    """click's English usage errors, said in French."""
+    param = getattr(exc, "param", None)
+    name = getattr(exc, "param_hint", None) or ("/".join(param.opts) if param is not None and param.opts else "")
+    if isinstance(exc, cx.NoSuchOption):
+        hint = f" (vouliez-vous dire {', '.join(exc.possibilities)} ?)" if exc.possibilities else ""
+        return f"option inconnue : {exc.option_name}{hint}. Voir « afn-match --help »."
+    if isinstance(exc, cx.MissingParameter):
+        return f"paramètre manquant : {name}."
+    if isinstance(exc, cx.BadParameter):
+        opts = set(getattr(param, "opts", None) or [])
+        expected = next((v for k, v in EXPECTED.items() if k in opts), "une valeur valide")
+        return f"valeur invalide pour {name or 'un paramètre'} : il faut {expected}."
+    if isinstance(exc, cx.BadOptionUsage):
+        return f"option mal utilisée : {exc.option_name} attend une valeur."
+    unknown = re.search(r"No such command '([^']*)'", exc.format_message())
+    if unknown:
+        return f"commande inconnue : {unknown.group(1)}. Voir « afn-match --help »."
+    return f"commande invalide ({exc.format_message()}). Voir « afn-match --help »."
+
+
+def main() -> None:
+    """Console entry point: usage errors are French too, with exit code 2."""
+    args = sys.argv[1:] or ["--help"]
+    try:
+        code = app(args, standalone_mode=False)
+    except cx.UsageError as exc:
+        err.print(f"[bold red]Erreur :[/] {french_usage_error(exc)}", highlight=False)
+        sys.exit(2)
+    except (cx.ClickException, typer.Abort):
+        err.print("[bold red]Erreur :[/] commande interrompue.")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -87,3 +87,25 @@ def test_real_process_answers_and_never_prints_a_traceback(service):
     bad = subprocess.run([*exe, "match", "découpe", "--commune", "Lorient", "--rayon", "-3"], capture_output=True,
                          text=True, env=env, timeout=300)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "rayon" in bad.stderr.lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["match", "x", "--commune", "Lorient", "--rayon", "abc"], "nombre de kilomètres"),
+        (["match", "x", "--commune", "Lorient", "--top", "2.5"], "nombre entier"),
+        (["match", "x", "--comune", "Lorient"], "option inconnue : --comune (vouliez-vous dire --commune ?)"),
+        (["match", "x", "--commune"], "attend une valeur"),
+        (["frobnicate"], "commande inconnue : frobnicate"),
+    ],
+)
+def test_usage_errors_are_french_with_exit_2(args, needle):
+    res = subprocess.run([sys.executable, "-m", "matcher.cli", *args], capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "200"}, timeout=120)
+    assert res.returncode == 2, res.stderr
+    assert needle in res.stderr and "Traceback" not in res.stderr and "Error" not in res.stderr
+
+
+def test_no_arguments_shows_french_help():
+    res = subprocess.run([sys.executable, "-m", "matcher.cli"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and "Trouver l'atelier" in res.stdout
