@@ -88,12 +88,40 @@ def metrics(needs: Sequence[Need], qrels: dict[str, dict[str, int]], system: Sys
     ins = [n for n in needs if not n.out_of_scope]
     flagged = [n for n in needs if system.flagged_out_of_scope.get(n.id)]
     tp = sum(1 for n in flagged if n.out_of_scope)
-    res["oos_precision"] = tp / len(flagged) if flagged else 1.0
+    res["oos_precision"] = tp / len(flagged) if flagged else float("nan")  # undefined: nothing flagged
     res["oos_recall"] = tp / len(oos) if oos else 1.0
     res["in_scope_flagged"] = sum(1 for n in ins if system.flagged_out_of_scope.get(n.id)) / max(len(ins), 1)
     res["queries_per_s"] = len(needs) / system.seconds if system.seconds else float("nan")
     res["n_scored"] = float(len(scored))
     return res
+
+
+def exposure(system: SystemRun, workshop_ids: Sequence[str]) -> dict[str, float]:
+    """Catalogue coverage (share of workshops in any top-10) and Gini of their exposure counts."""
+    counts = dict.fromkeys(workshop_ids, 0)
+    for ranked in system.run.values():
+        for wid in list(ranked)[:K]:
+            if wid in counts:
+                counts[wid] += 1
+    x = np.sort(np.array(list(counts.values()), dtype=np.float64))
+    n = x.size
+    gini = float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * x.sum())) if n and x.sum() else 0.0
+    return {"coverage": float(np.mean(x > 0)) if n else 0.0, "gini": gini}
+
+
+def per_need_ndcg(needs: Sequence[Need], qrels: dict[str, dict[str, int]], system: SystemRun) -> dict[str, float]:
+    """nDCG@10 of each scored need (ranx, not re-implemented)."""
+    from ranx import Qrels, Run, evaluate
+
+    scored = [n.id for n in needs if not n.out_of_scope and qrels.get(n.id)]
+    if not scored:
+        return {}
+    q = Qrels({i: qrels[i] for i in scored})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = evaluate(q, Run({i: system.run.get(i) or {"__none__": 0.0} for i in scored}), "ndcg@10",
+                          return_mean=False)
+    return {str(i): float(v) for i, v in zip(list(q.keys()), values, strict=True)}
 
 
 def main() -> None:

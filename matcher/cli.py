@@ -132,6 +132,48 @@ def match(
             print_response(resp, service)
 
 
+@app.command(name="eval")
+def evaluate_cmd(
+    needs: Annotated[Path | None, typer.Option("--needs", help="Fichier JSONL de besoins étiquetés (format de eval/).")] = None,
+    split: Annotated[str, typer.Option("--split", help="Jeu fourni : dev (réglage) ou test (tenu à l'écart).")] = "dev",
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON (pour les programmes).")] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Dossier où écrire REPORT.md, results.json et les graphiques.")] = None,
+) -> None:
+    """Mesurer la qualité des recommandations : références, classement complet et ablations."""
+    with friendly_errors():
+        if split not in ("dev", "test"):
+            raise InvalidInput(f"--split doit valoir dev ou test (reçu : {split}).")
+        try:
+            from eval.needs import load_needs
+            from eval.report import COLUMNS, LABELS, compare, fmt_metric, write_report
+        except ImportError:
+            raise InvalidInput("le dossier eval/ du dépôt est introuvable : lancez la commande depuis le dépôt.") from None
+        from .settings import REPO_ROOT
+
+        path = needs or REPO_ROOT / "eval" / f"needs_{split}.jsonl"
+        labelled = load_needs(path)
+        service = load_service()
+        with progress_bar(quiet=as_json) as progress:
+            comp = compare(service, labelled, str(path), progress=progress)
+        if out_dir is not None:
+            report = write_report(comp, service, out_dir)
+            err.print(f"Rapport écrit : {report}")
+        if as_json:
+            sys.stdout.write(json.dumps(comp.to_json(), ensure_ascii=False) + "\n")
+            return
+        table = Table(title=f"{path.name} : {len(labelled)} besoins, {len(comp.full_ndcg)} notés")
+        table.add_column("système")
+        for col in COLUMNS:
+            table.add_column(LABELS[col], justify="right")
+        for name, row in comp.table.items():
+            table.add_row(name, *(fmt_metric(row.get(c, float("nan"))) for c in COLUMNS))
+        out.print(table)
+        out.print(f"Écart du classement complet sur la meilleure référence (nDCG@10) : "
+                  f"{comp.margin_over_baselines():+.3f}")
+        if comp.without_relevant:
+            out.print(f"Sans atelier pertinent (hors moyennes) : {', '.join(comp.without_relevant)}")
+
+
 def run_batch(path: Path, top: int | None, avec_place: bool) -> None:
     from .service import MatchRequest
 

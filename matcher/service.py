@@ -295,8 +295,9 @@ class MatchService:
         remaining = self._remaining()
         has_room = remaining > 0
         dist = haversine_km(place.lat, place.lon, self.lats, self.lons)
-        machine_cov = self._coverage(inference.groups, machine=True)
-        service_cov = self._coverage(inference.groups, machine=False)
+        groups = inference.groups if switches.capabilities else []
+        machine_cov = self._coverage(groups, machine=True)
+        service_cov = self._coverage(groups, machine=False)
         aff = np.array([inference.affinity[c] for c in CAPABILITY_CODES], dtype=np.float32)
         affinity = (self.has * aff).sum(axis=1).astype(np.float32)
 
