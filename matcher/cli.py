@@ -246,6 +246,8 @@ def print_response(resp, service) -> None:
         table.add_column(col, overflow="fold")
     for rank, r in enumerate(resp.results, start=1):
         caps = ", ".join(service.taxonomy.label(code) for code in r.matched_capabilities)
+        if r.missing_capabilities:
+            caps += "\n[red]sans : " + ", ".join(service.taxonomy.label(c) for c in r.missing_capabilities) + "[/]"
         table.add_row(str(rank), f"{r.name}\n[dim]{r.commune} · {service.taxonomy.label(r.profile)}[/]",
                       f"{fr_number(r.distance_km)} km", caps, r.best_service,
                       f"{r.remaining_capacity}\n[dim]{r.lead_time_days} j[/]")
