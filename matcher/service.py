@@ -272,6 +272,29 @@ class MatchService:
         ok = np.stack([self.has[:, [self.code_pos[c] for c in g]].any(axis=1) for g in chosen], axis=1)
         return ok.mean(axis=1).astype(np.float32)
 
+    def _widen(self, radius: float, dist: np.ndarray, usable: np.ndarray, notes: list[str]) -> float:
+        """The radius to search: widened (×2 per step, with a note) until a workshop covers the need."""
+        s = self.settings
+        if (usable & (dist <= radius)).any():
+            return radius
+        reach = dist[usable]
+        nearest = float(reach.min()) if reach.size else np.inf
+        if nearest > s.max_widened_radius_km:
+            notes.append(
+                f"Aucun atelier ne couvre tout ce besoin à moins de {fr_number(s.max_widened_radius_km)} km : "
+                "voici les ateliers proches qui en couvrent une partie."
+            )
+            return radius
+        effective = radius
+        while effective < nearest:
+            effective *= s.radius_widen_factor
+        effective = min(effective, s.max_widened_radius_km)
+        notes.append(
+            f"Aucun atelier ne répond à tout ce besoin à moins de {fr_number(radius)} km : "
+            f"rayon élargi à {fr_number(effective)} km."
+        )
+        return effective
+
     def match_vector(
         self,
         text: str,
@@ -304,23 +327,7 @@ class MatchService:
         usable = self.accepts & (machine_cov >= 1.0) & (service_cov >= 1.0)
         if only_with_capacity:
             usable &= has_room
-        effective = radius
-        if switches.distance and not (usable & (dist <= radius)).any():
-            reach = dist[usable]
-            nearest = float(reach.min()) if reach.size else np.inf
-            if nearest <= s.max_widened_radius_km:
-                while effective < nearest:
-                    effective *= s.radius_widen_factor
-                effective = min(effective, s.max_widened_radius_km)
-                notes.append(
-                    f"Aucun atelier ne répond à tout ce besoin à moins de {fr_number(radius)} km : "
-                    f"rayon élargi à {fr_number(effective)} km."
-                )
-            else:
-                notes.append(
-                    f"Aucun atelier ne couvre tout ce besoin à moins de {fr_number(s.max_widened_radius_km)} km : "
-                    "voici les ateliers proches qui en couvrent une partie."
-                )
+        effective = self._widen(radius, dist, usable, notes) if switches.distance else radius
         if switches.distance:
             # in range, plus workshops a little further that cover the whole need
             candidates = (dist <= effective) | (usable & (dist <= effective * s.radius_widen_factor))
