@@ -207,8 +207,10 @@ def run_batch(path: Path, top: int | None, avec_place: bool) -> None:
         try:
             reqs.append(MatchRequest(text=str(obj["text"]), commune=str(obj["commune"]),
                                      radius_km=obj.get("radius_km"), top_k=top, only_with_capacity=avec_place))
-        except ValueError as exc:
-            errors[len(reqs)] = f"ligne {no} : valeur invalide ({exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc})"
+        except ValueError as exc:  # pydantic: name the field, in French
+            loc = exc.errors()[0]["loc"] if hasattr(exc, "errors") else ()
+            field = ".".join(str(p) for p in loc) or "?"
+            errors[len(reqs)] = f"ligne {no} : valeur invalide pour « {field} »"
             reqs.append(None)
     service = load_service()
     valid = [r for r in reqs if r is not None]

@@ -61,15 +61,19 @@ def test_batch(service, tmp_path):
             "{pas du json",
             json.dumps({"id": "c", "text": "broderie de logos sur des tabliers", "commune": "Lyon"}),
             json.dumps({"id": "d", "commune": "Lyon"}),
+            json.dumps({"id": "e", "text": "gravure laser", "commune": "Lyon", "radius_km": "loin"}),
+            json.dumps({"id": "f", "text": "gravure laser", "commune": "Lyon", "radius_km": 0}),
         ]) + "\n",
         encoding="utf-8",
     )
     res = runner.invoke(app, ["match", "--batch", str(f), "--top", "5"])
     assert res.exit_code == 2  # some lines failed, all good ones answered
     lines = [json.loads(x) for x in res.stdout.splitlines()]
-    assert [x["id"] for x in lines] == ["a", "ligne-2", "c", "d"]
+    assert [x["id"] for x in lines] == ["a", "ligne-2", "c", "d", "e", "f"]
     assert 1 <= len(lines[0]["results"]) <= 5 and "error" in lines[1] and "results" in lines[2]
     assert "text" in lines[3]["error"]["message"]
+    assert lines[4]["error"]["message"] == "ligne 5 : valeur invalide pour « radius_km »"
+    assert lines[5]["error"]["code"] == "rayon_invalide" and "rayon" in lines[5]["error"]["message"]
 
 
 def test_batch_missing_file():
