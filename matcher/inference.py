@@ -99,7 +99,7 @@ class CapabilityInferer:
         best = float(sims.max())
         best_out = _knn(self.out_vectors, vector, self.settings.scope_neighbours)
         best_in = _knn(self.in_vectors, vector, self.settings.scope_neighbours)
-        z = np.exp((sims - best) / 0.02)
+        z = np.exp((sims - best) / s.affinity_temperature)
         affinity = {c: float(v) for c, v in zip(self.codes, z / z.sum(), strict=True)}
 
         groups: list[list[str]] = []
