@@ -232,6 +232,6 @@ def load_encoder(settings: Settings) -> SentenceEncoder:
         if not is_converted(Path(path)):
             raise ModelUnavailable(
                 f"Le modèle n'est pas encore préparé dans {path}. "
-                "Lancez « afn-match prepare » (environ une minute, une seule fois)."
+                "Lancez « afn-match prepare » (une seule fois, environ une minute et demie)."
             )
     return SentenceEncoder(path, model_id, settings)
