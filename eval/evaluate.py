@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.catalogue import Workshop
+from matcher.errors import AfnError, DataError
 from matcher.gazetteer import Gazetteer, haversine_km
 from matcher.ranking import Switches
 from matcher.service import MatchRequest, MatchResponse, MatchService
@@ -43,6 +44,17 @@ def grades(need: Need, workshops: Sequence[Workshop], gazetteer: Gazetteer) -> d
     return out
 
 
+def all_grades(needs: Sequence[Need], workshops: Sequence[Workshop], gazetteer: Gazetteer) -> dict[str, dict[str, int]]:
+    """:func:`grades` of every need; a need whose commune cannot be found is named in the error."""
+    out: dict[str, dict[str, int]] = {}
+    for n in needs:
+        try:
+            out[n.id] = grades(n, workshops, gazetteer)
+        except AfnError as exc:
+            raise DataError(f"Besoin {n.id} : {exc.message}", code=exc.code) from exc
+    return out
+
+
 @dataclass
 class SystemRun:
     name: str
@@ -59,8 +71,8 @@ def run_service(service: MatchService, needs: Sequence[Need], switches: Switches
     answers = service.match_batch(reqs, switches=switches)
     out = SystemRun(name=name, seconds=time.perf_counter() - t0)
     for need, ans in zip(needs, answers, strict=True):
-        if not isinstance(ans, MatchResponse):
-            raise RuntimeError(f"{need.id}: {ans}")
+        if not isinstance(ans, MatchResponse):  # e.g. an unknown commune in a network's own file
+            raise DataError(f"Besoin {need.id} : {ans.message}", code=ans.code)
         out.flagged_out_of_scope[need.id] = ans.out_of_scope
         out.run[need.id] = {r.workshop_id: float(len(ans.results) - i) for i, r in enumerate(ans.results)}
     return out
@@ -140,7 +152,7 @@ def main() -> None:
     path = args.needs or Path(__file__).with_name(f"needs_{args.split}.jsonl")
     needs = load_needs(path)
     service = MatchService.from_settings()
-    qrels = {n.id: grades(n, service.workshops, service.gazetteer) for n in needs}
+    qrels = all_grades(needs, service.workshops, service.gazetteer)
     res = metrics(needs, qrels, run_service(service, needs))
     empty = [n.id for n in needs if not n.out_of_scope and not qrels[n.id]]
     if args.json:

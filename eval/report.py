@@ -11,7 +11,7 @@ from statistics import fmean
 from matcher.service import MatchService
 
 from .baselines import BASELINES, SYSTEMS
-from .evaluate import SystemRun, exposure, grades, metrics, per_need_ndcg
+from .evaluate import SystemRun, all_grades, exposure, metrics, per_need_ndcg
 from .needs import Need
 
 COLUMNS = ("ndcg@10", "mrr@10", "precision@1", "recall@10", "oos_precision", "oos_recall",
@@ -61,7 +61,7 @@ class Comparison:
 
 
 def compare(service: MatchService, needs: list[Need], needs_file: str, progress=None) -> Comparison:
-    qrels = {n.id: grades(n, service.workshops, service.gazetteer) for n in needs}
+    qrels = all_grades(needs, service.workshops, service.gazetteer)
     comp = Comparison(needs_file=needs_file, needs=needs, qrels=qrels)
     ids = [w.id for w in service.workshops]
     for k, (name, run_system) in enumerate(SYSTEMS.items()):

@@ -136,3 +136,8 @@ def test_eval_command_json_and_bad_file(service, tmp_path):
                    encoding="utf-8")
     res = CliRunner().invoke(app, ["eval", "--needs", str(bad)])
     assert res.exit_code == 2 and "ligne 1" in res.output and "Traceback" not in res.output
+    far = tmp_path / "far.jsonl"
+    far.write_text('{"id": "z2", "text": "découpe laser", "commune": "Zzyxville", "requires": [["decoupe_laser"]], '
+                   '"radius_km": 30}\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["eval", "--needs", str(far)])
+    assert res.exit_code == 2 and "z2" in res.output and "Traceback" not in res.output
