@@ -121,4 +121,16 @@ def load_catalogue(path: Path) -> Catalogue:
     except UnicodeDecodeError as exc:
         raise DataError(f"Catalogue {path} : encodage invalide (UTF-8 attendu).") from exc
     workshops = parse_lines(text.splitlines(), source=str(path))
-    return Catalogue(workshops=workshops, digest=hashlib.sha256(raw).hexdigest())
+    return Catalogue(workshops=workshops, digest=texts_digest(workshops))
+
+
+def texts_digest(workshops: list[Workshop]) -> str:
+    """What the vector index depends on: each workshop's id and embedded texts, in id order.
+
+    The same whether the workshops come from the JSONL file or from the database, and
+    unchanged by edits that do not touch the texts (capacity, opening...)."""
+    h = hashlib.sha256()
+    for w in sorted(workshops, key=lambda w: w.id):
+        h.update(json.dumps([w.id, w.texts()], ensure_ascii=False).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()

@@ -44,3 +44,27 @@ class ModelUnavailable(AfnError):
     """The sentence model is not prepared or cannot be loaded."""
 
     code = "modele_indisponible"
+
+
+class NotFound(AfnError):
+    """The object does not exist, or the caller may not know that it does."""
+
+    code = "introuvable"
+
+
+class Unauthorized(AfnError):
+    """No valid key or follow-up token."""
+
+    code = "non_authentifie"
+
+
+class Forbidden(AfnError):
+    """A valid key, but the wrong role for this action."""
+
+    code = "interdit"
+
+
+class Conflict(AfnError):
+    """The action contradicts the current state (a full workshop, a lead already closed...)."""
+
+    code = "conflit"

