@@ -1,1 +1,1 @@
-"""HTTP API (FastAPI) — thin adapter over :class:`matcher.service.MatchService` (à venir, ticket 4)."""
+"""HTTP API (FastAPI): a thin adapter over :class:`matcher.platform.Platform`."""

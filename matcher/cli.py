@@ -257,7 +257,93 @@ def print_response(resp, service) -> None:
 
 
 #: what each typed option expects, for French usage errors
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Adresse d'écoute (127.0.0.1 par défaut).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (8000 par défaut).")] = None,
+) -> None:
+    """Démarrer l'API HTTP (documentation sur /docs) ; la base est migrée et le catalogue chargé au besoin."""
+    import uvicorn
+
+    s = get_settings()
+    with friendly_errors():
+        if port is not None and not 1 <= port <= 65535:
+            raise InvalidInput(f"Port invalide : {port} (entre 1 et 65535).")
+        out.print(f"API sur http://{host or s.api_host}:{port or s.api_port} (documentation : /docs)")
+        uvicorn.run("api.app:create_app", factory=True, host=host or s.api_host, port=port or s.api_port,
+                    log_level="warning")
+
+
+admin = typer.Typer(help="Administration : clés d'API, expiration des mises en relation.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+
+
+def open_store():
+    """The database only (no model): migrated, catalogue seeded when empty."""
+    from . import store
+    from .catalogue import load_catalogue
+    from .db import make_engine, migrate, sessions, transaction
+
+    s = get_settings()
+    engine = make_engine(s.database_url)
+    migrate(engine)
+    factory = sessions(engine)
+    if s.seed_catalogue:
+        with transaction(factory) as session:
+            store.seed_workshops(session, load_catalogue(s.catalogue).workshops, source=s.catalogue.name)
+    return factory
+
+
+@admin.command("create-key")
+def create_key(
+    role: Annotated[str, typer.Option("--role", help="workshop (atelier), adviser (conseiller) ou admin.")],
+    atelier: Annotated[str | None, typer.Option("--atelier", help="Identifiant de l'atelier (rôle workshop).")] = None,
+    label: Annotated[str, typer.Option("--label", help="Libellé libre (nom de la personne ou de la structure).")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
+) -> None:
+    """Créer une clé d'API. La clé n'est affichée qu'une fois : seule son empreinte est conservée."""
+    from . import store
+    from .db import transaction
+
+    with friendly_errors():
+        with transaction(open_store()) as session:
+            row, secret = store.create_key(session, role, atelier, label)
+            key_id, key_role, workshop = row.id, row.role, row.workshop_id
+        if as_json:
+            sys.stdout.write(json.dumps({"id": key_id, "role": key_role, "workshop_id": workshop, "key": secret}) + "\n")
+            return
+        out.print(f"Clé {key_id} ({key_role}{' — ' + workshop if workshop else ''}) :")
+        out.print(secret, highlight=False, soft_wrap=True)
+        out.print("[yellow]Conservez-la maintenant : elle ne sera plus affichée.[/]")
+
+
+@admin.command("revoke-key")
+def revoke_key(key_id: Annotated[str, typer.Argument(help="Identifiant de la clé (key_...).")]) -> None:
+    """Révoquer une clé d'API."""
+    from . import store
+    from .db import transaction
+
+    with friendly_errors():
+        with transaction(open_store()) as session:
+            store.revoke_key(session, key_id)
+        out.print(f"Clé {key_id} révoquée.")
+
+
+@admin.command("expire")
+def expire_leads() -> None:
+    """Faire expirer les mises en relation restées sans réponse (AFN_LEAD_EXPIRY_DAYS jours)."""
+    from . import store
+    from .db import transaction
+    from .models import utcnow
+
+    with friendly_errors():
+        with transaction(open_store()) as session:
+            n = store.expire_due(session, utcnow(), get_settings().lead_expiry_days)
+        out.print(f"{n} mise(s) en relation expirée(s).")
+
+
 EXPECTED = {"--rayon": "un nombre de kilomètres (ex. 40)", "--top": "un nombre entier (ex. 10)",
+            "--port": "un numéro de port (ex. 8000)",
             "--batch": "un chemin de fichier"}
 
 
