@@ -17,6 +17,7 @@ from .index import Manifest, VectorIndex, build_index, read_manifest
 from .inference import CapabilityInferer, Inference, is_machine_group, load_scope_examples
 from .lexical import LexicalIndex
 from .ranking import Features, Switches, combine, relative, top_k
+from .route import RouteCandidate, best_route
 from .settings import Settings, get_settings
 from .taxonomy import CAPABILITY_CODES, Taxonomy, load_taxonomy
 from .text import fr_number
@@ -67,6 +68,13 @@ class MatchResult(BaseModel):
     lon: float
 
 
+class RouteOut(BaseModel):
+    """Several nearby workshops that together cover a need no single one covers."""
+
+    workshops: list[MatchResult]
+    reason: str
+
+
 class MatchResponse(BaseModel):
     out_of_scope: bool
     message: str | None = None
@@ -76,6 +84,7 @@ class MatchResponse(BaseModel):
     inferred_capabilities: list[list[str]]
     notes: list[str] = Field(default_factory=list)
     results: list[MatchResult]
+    route: RouteOut | None = None
 
 
 @dataclass
@@ -357,9 +366,33 @@ class MatchService:
                 f"Certains ateliers proposés sont un peu au-delà de {fr_number(effective)} km, "
                 "car ils couvrent tout le besoin."
             )
+        route = None
+        if len(groups) >= 2 and not (usable & (dist <= radius)).any():
+            # checked on the requested radius, before any widening: two or three workshops
+            # near the company can beat a single one far away
+            route = self._route(groups, idx, scores, dist, radius, remaining, place, inference, vector)
         return MatchResponse(out_of_scope=False, commune=commune_out, radius_km=effective,
                              requested_radius_km=radius, inferred_capabilities=inference.groups,
-                             notes=notes, results=results)
+                             notes=notes, results=results, route=route)
+
+    def _route(self, groups: list[list[str]], idx: np.ndarray, scores: np.ndarray, dist: np.ndarray,
+               radius: float, remaining: np.ndarray, place: Resolution, inference: Inference,
+               vector: np.ndarray) -> RouteOut | None:
+        """2 or 3 workshops within the radius, accepting companies, that together cover every group."""
+        pool = []
+        for i, score in zip(idx, scores, strict=True):
+            w = self.workshops[i]
+            if w.accepts_companies and dist[i] <= radius:
+                km = round(geodesic_km(place.lat, place.lon, w.lat, w.lon), 1)  # as displayed in each result
+                pool.append(RouteCandidate(w.id, frozenset(w.capabilities), float(score), km, w.name))
+        route = best_route(groups, pool, label=self.taxonomy.label)
+        if route is None:
+            return None
+        by_id = {c.workshop_id: c for c in pool}
+        return RouteOut(reason=route.reason, workshops=[
+            self._result(self.position[w], by_id[w].score, place, inference, vector, int(remaining[self.position[w]]))
+            for w in route.workshop_ids
+        ])
 
     def _remaining(self) -> np.ndarray:
         live = self.remaining_capacity() if self.remaining_capacity else {}

@@ -208,3 +208,40 @@ def test_street_address_uses_the_ban_only_when_switched_on(service, monkeypatch)
     monkeypatch.setattr(geopy.geocoders, "BANFrance", DownBAN)
     with pytest.raises(UnknownCommune):  # the BAN is down: the table's French error stands
         match(service, "découpe laser", address)
+
+
+def test_route_when_no_single_workshop_covers_the_need(service):
+    # no workshop of the catalogue has both SLS powder printing and digital embroidery
+    text = "imprimer des pièces en nylon PA12 par frittage laser SLS et broder notre logo sur des casquettes"
+    resp = match(service, text, "Toulon", radius_km=50)
+    groups = resp.inferred_capabilities
+    assert len(groups) >= 2, groups
+    route = resp.route
+    assert route is not None, resp.notes
+    assert 2 <= len(route.workshops) <= 3
+    by_id = service_by_id(service)
+    members = [by_id[r.workshop_id] for r in route.workshops]
+    owned = {c for w in members for c in w.capabilities}
+    assert all(owned.intersection(g) for g in groups)
+    assert not any(all(set(w.capabilities).intersection(g) for g in groups) for w in members)
+    assert all(w.accepts_companies for w in members)
+    assert all(r.distance_km <= resp.radius_km + 1 for r in route.workshops)
+    assert route.reason.startswith("Aucun atelier ne couvre seul tout le besoin")
+    for w in members:
+        assert w.name in route.reason
+    assert "impression 3D poudre" in route.reason and "textile numérique" in route.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "commune", "min_groups"),
+    [
+        ("découpe laser de lettres en contreplaqué pour une vitrine", "Lorient", 1),
+        ("graver au laser des plaques en inox et broder des écussons sur des vestes", "Toulon", 2),
+    ],
+)
+def test_no_route_when_one_workshop_covers_the_need(service, text, commune, min_groups):
+    resp = match(service, text, commune, radius_km=50)
+    assert len(resp.inferred_capabilities) >= min_groups, resp.inferred_capabilities
+    first = service_by_id(service)[resp.results[0].workshop_id]
+    assert all(set(first.capabilities).intersection(g) for g in resp.inferred_capabilities)
+    assert resp.route is None
