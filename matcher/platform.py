@@ -389,7 +389,8 @@ class Platform:
     # --- conversions -------------------------------------------------------------------
     def _names(self, s, workshop_ids: list[str]) -> dict[str, str]:
         ids = list(set(workshop_ids))
-        return dict(s.execute(select(WorkshopRow.id, WorkshopRow.name).where(WorkshopRow.id.in_(ids))).tuples().all()) if ids else {}
+        rows = s.execute(select(WorkshopRow.id, WorkshopRow.name).where(WorkshopRow.id.in_(ids))).all() if ids else []
+        return {wid: name for wid, name in rows}
 
     def _lead_out(self, lead: LeadRow, names: dict[str, str]) -> LeadOut:
         return LeadOut(**self._lead_fields(lead, names))
