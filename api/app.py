@@ -15,7 +15,7 @@ from matcher.leads import REASON_LABELS, STATUS_LABELS
 from matcher.platform import Platform, Principal
 from matcher.security import Role
 from matcher.schemas import (
-    LeadOut, LeadsIn, LeadUpdate, MatchIn, NeedCreated, NeedIn, NeedOut, ShortlistIn, ShortlistOut,
+    JobOut, LeadOut, LeadsIn, LeadUpdate, MatchIn, NeedCreated, NeedIn, NeedOut, ShortlistIn, ShortlistOut,
     StatsOut, WorkshopLeadOut, WorkshopOut, WorkshopPage, WorkshopPatch,
 )
 from matcher.service import MatchResponse
@@ -174,6 +174,15 @@ def create_app(platform: Platform | None = None, settings: Settings | None = Non
     def create_shortlist(p: P, who: Who, req: ShortlistIn) -> ShortlistOut:
         return p.create_shortlist(who, req)
 
+    @app.post("/v1/shortlists/jobs", status_code=202, tags=["conseillers"],
+              summary="Lancer le calcul d'une liste en arrière-plan (suivre sa progression)")
+    def start_job(p: P, who: Who, req: ShortlistIn) -> JobOut:
+        return p.start_shortlist_job(who, req)
+
+    @app.get("/v1/shortlists/jobs/{job_id}", tags=["conseillers"], summary="Progression d'un calcul de liste")
+    def job(p: P, who: Who, job_id: ID) -> JobOut:
+        return p.job(who, job_id)
+
     @app.get("/v1/shortlists/{shortlist_id}.csv", tags=["conseillers"], summary="Export CSV d'une liste",
              response_class=Response, responses={200: {"content": {"text/csv": {}}}})
     def shortlist_csv(p: P, who: Who, shortlist_id: ID) -> Response:
@@ -195,6 +204,15 @@ def create_app(platform: Platform | None = None, settings: Settings | None = Non
     @app.get("/v1/adviser/leads", tags=["conseillers"], summary="Mises en relation créées par le conseiller")
     def adviser_leads(p: P, who: Who) -> list[LeadOut]:
         return p.adviser_leads(who)
+
+    @app.get("/v1/quality", tags=["réseau"], summary="Derniers résultats de l'évaluation hors ligne")
+    def quality(p: P) -> dict:
+        return p.quality()
+
+    @app.get("/v1/quality/{split}/{name}", tags=["réseau"], summary="Graphique de l'évaluation (PNG)",
+             response_class=Response, responses={200: {"content": {"image/png": {}}}})
+    def quality_plot(p: P, split: Annotated[str, Path(max_length=10)], name: Annotated[str, Path(max_length=60)]) -> Response:
+        return Response(p.quality_plot(split, name), media_type="image/png")
 
     @app.get("/v1/stats", tags=["réseau"], summary="Statistiques du réseau et carte des manques")
     def stats(p: P) -> StatsOut:

@@ -7,8 +7,11 @@ public method takes and returns :mod:`matcher.schemas` models and raises only
 
 from __future__ import annotations
 
+import json
 import statistics
 import threading
+import uuid
+from collections.abc import Callable
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +29,7 @@ from .index import Manifest
 from .leads import STATUS_LABELS, LeadStatus
 from .models import LeadRow, NeedRow, ShortlistRow, WorkshopRow, utcnow
 from .schemas import (
-    Gap, KeyCreated, LeadOut, LeadsIn, LeadUpdate, MatchIn, NeedCreated, NeedIn, NeedOut, Pick, ShortlistIn,
+    Gap, JobOut, KeyCreated, LeadOut, LeadsIn, LeadUpdate, MatchIn, NeedCreated, NeedIn, NeedOut, Pick, ShortlistIn,
     ShortlistItem, ShortlistOut, StatsOut, WorkshopLeadOut, WorkshopOut, WorkshopPage, WorkshopPatch,
 )
 from .security import TOKEN_PREFIX, Role, digest, new_secret
@@ -35,6 +38,11 @@ from .settings import Settings, get_settings
 from .taxonomy import CAPABILITY_CODES, PROFILE_CODES, load_taxonomy
 
 COMPANY = "company"
+SHORTLIST_CHUNK = 32
+MAX_JOBS = 200
+MAX_ALTERNATIVES = 5
+PLOTS = ("systems.png", "ndcg_by_capability.png")
+SPLIT_DIRS = {"dev": ".", "test": "test"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class Platform:
         self.taxonomy = service.taxonomy
         self.gazetteer: Gazetteer = service.gazetteer
         self._lock = threading.RLock()  # one index edit or match at a time over the shared arrays
+        self._jobs: dict[str, tuple[str, JobOut]] = {}
+        self._jobs_lock = threading.Lock()
         service.remaining_capacity = self.remaining_capacity
 
     # --- start-up ----------------------------------------------------------------------
@@ -265,7 +275,8 @@ class Platform:
             return store.expire_due(s, now or utcnow(), self.settings.lead_expiry_days)
 
     # --- advisers ----------------------------------------------------------------------
-    def create_shortlist(self, principal: Principal, req: ShortlistIn, progress=None) -> ShortlistOut:
+    def create_shortlist(self, principal: Principal, req: ShortlistIn,
+                         progress: Callable[[int, int], None] | None = None) -> ShortlistOut:
         """Match every need, then assign each to ``k`` workshops within their remaining capacity."""
         from .assignment import Candidate, assign
 
@@ -275,8 +286,12 @@ class Platform:
         reqs = [MatchRequest(text=n.text, commune=n.commune, radius_km=n.radius_km,
                              top_k=self.settings.shortlist_candidates, only_with_capacity=req.only_with_capacity)
                 for n in req.needs]
-        with self._lock:
-            answers = self.service.match_batch(reqs)
+        answers: list[MatchResponse | AfnError] = []
+        for start in range(0, len(reqs), SHORTLIST_CHUNK):  # the lock is released between chunks
+            with self._lock:
+                answers.extend(self.service.match_batch(reqs[start : start + SHORTLIST_CHUNK]))
+            if progress is not None:
+                progress(len(answers), len(reqs))
         candidates: list[list[Candidate]] = []
         for a in answers:
             ok = isinstance(a, MatchResponse) and not a.out_of_scope
@@ -320,6 +335,11 @@ class Platform:
         picks = [Pick(workshop_id=c.workshop_id, name=by_id[c.workshop_id].name, commune=by_id[c.workshop_id].commune,
                       distance_km=by_id[c.workshop_id].distance_km, score=c.score,
                       explanation=by_id[c.workshop_id].explanation) for c in chosen]
+        chosen_ids = {p.workshop_id for p in picks}
+        alternatives = [Pick(workshop_id=r.workshop_id, name=r.name, commune=r.commune, distance_km=r.distance_km,
+                             score=r.score, explanation=r.explanation)
+                        for r in answer.results if r.workshop_id not in chosen_ids and r.accepts_companies
+                        and not r.missing_capabilities][:MAX_ALTERNATIVES]
         message = None
         if send and picks:
             try:
@@ -333,7 +353,8 @@ class Platform:
         status = "assigned" if len(picks) >= k else "partial" if picks else "unassigned"
         if status == "unassigned" and message is None:
             message = "Aucun atelier dans le rayon ne couvre ce besoin avec une place libre."
-        return ShortlistItem(**base, commune=commune, need_id=need.id, status=status, message=message, picks=picks)
+        return ShortlistItem(**base, commune=commune, need_id=need.id, status=status, message=message, picks=picks,
+                             alternatives=alternatives)
 
     def get_shortlist(self, principal: Principal, shortlist_id: str) -> ShortlistOut:
         self.require(principal, Role.adviser)
@@ -353,6 +374,65 @@ class Platform:
                                    .order_by(LeadRow.created_at.desc(), LeadRow.id)))
             names = self._names(s, [lead.workshop_id for lead in leads])
             return [self._lead_out(lead, names) for lead in leads]
+
+    def start_shortlist_job(self, principal: Principal, req: ShortlistIn) -> JobOut:
+        """Compute a shortlist in the background; poll :meth:`job` for its progress."""
+        self.require(principal, Role.adviser)
+        if len(req.needs) > self.settings.max_shortlist_needs:
+            raise InvalidInput(f"{self.settings.max_shortlist_needs} besoins au plus par liste.", code="liste_trop_longue")
+        job = JobOut(job_id=f"job_{uuid.uuid4().hex[:20]}", status="running", progress=0.0, done=0,
+                     total=len(req.needs))
+        with self._jobs_lock:
+            self._jobs[job.job_id] = (principal.key_id, job)
+            while len(self._jobs) > MAX_JOBS:  # forget the oldest
+                self._jobs.pop(next(iter(self._jobs)))
+
+        def progress(done: int, total: int) -> None:
+            job.done, job.progress = done, round(done / max(total, 1), 4)
+
+        def run() -> None:
+            try:
+                out = self.create_shortlist(principal, req, progress)
+                job.shortlist_id, job.progress, job.done, job.status = out.id, 1.0, job.total, "done"
+            except AfnError as exc:
+                job.error, job.status = {"code": exc.code, "message": exc.message}, "error"
+            except Exception:  # noqa: BLE001 - reported to the adviser, never lost silently
+                job.error = {"code": "erreur_interne", "message": "Erreur interne pendant le calcul de la liste."}
+                job.status = "error"
+
+        threading.Thread(target=run, name=job.job_id, daemon=True).start()
+        return job.model_copy()
+
+    def job(self, principal: Principal, job_id: str) -> JobOut:
+        self.require(principal, Role.adviser)
+        with self._jobs_lock:
+            owner, job = self._jobs.get(job_id, (None, None))
+        if job is None or owner != principal.key_id:
+            raise NotFound("Calcul introuvable (ou trop ancien).", code="calcul_introuvable")
+        return job.model_copy()
+
+    # --- evaluation reports -------------------------------------------------------------
+    def quality(self) -> dict:
+        """The published evaluation results (``afn-match eval --out``), per split."""
+        splits, plots = {}, {}
+        for split, sub in SPLIT_DIRS.items():
+            folder = self.settings.eval_dir / sub
+            try:
+                splits[split] = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            plots[split] = [p for p in PLOTS if (folder / p).is_file()]
+        if not splits:
+            raise NotFound("Aucun rapport d'évaluation publié.", code="rapport_introuvable")
+        return {"splits": splits, "plots": plots}
+
+    def quality_plot(self, split: str, name: str) -> bytes:
+        if split not in SPLIT_DIRS or name not in PLOTS:
+            raise NotFound("Graphique introuvable.", code="graphique_introuvable")
+        try:
+            return (self.settings.eval_dir / SPLIT_DIRS[split] / name).read_bytes()
+        except OSError:
+            raise NotFound("Graphique introuvable.", code="graphique_introuvable") from None
 
     # --- statistics --------------------------------------------------------------------
     def stats(self) -> StatsOut:

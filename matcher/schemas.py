@@ -197,6 +197,7 @@ class ShortlistItem(BaseModel):
     status: str = Field(description="assigned | partial | unassigned | out_of_scope | error")
     message: str | None = None
     picks: list[Pick]
+    alternatives: list[Pick] = Field(default_factory=list, description="Autres ateliers qui couvrent le besoin.")
 
 
 class ShortlistOut(BaseModel):
@@ -205,6 +206,18 @@ class ShortlistOut(BaseModel):
     k: int
     summary: dict[str, int]
     items: list[ShortlistItem]
+
+
+class JobOut(BaseModel):
+    """A shortlist computed in the background, with its progress."""
+
+    job_id: str
+    status: str = Field(description="running | done | error")
+    progress: float
+    done: int
+    total: int
+    shortlist_id: str | None = None
+    error: dict[str, str] | None = None
 
 
 # --- keys and statistics ---------------------------------------------------------------

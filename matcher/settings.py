@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     gazetteer: Path = Field(DATA_DIR / "communes.csv.gz", description="Table des communes.")
     taxonomy: Path = Field(DATA_DIR / "taxonomy.json", description="Taxonomie des capacités.")
     scope_examples: Path = Field(DATA_DIR / "scope.json", description="Exemples de besoins dans et hors du champ.")
+    eval_dir: Path = Field(REPO_ROOT / "eval", description="Rapports d'évaluation publiés (results.json, graphiques).")
     index_dir: Path | None = Field(None, description="Dossier de l'index FAISS (défaut : <cache_dir>/index).")
 
     # --- encoder -----------------------------------------------------------

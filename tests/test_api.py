@@ -296,3 +296,40 @@ def test_reference_data_for_the_ui(client):
     sugg = client.get("/v1/communes", params={"q": "Lori"}).json()
     assert sugg[0]["name"] == "Lorient"
     assert json.dumps(tax, ensure_ascii=False)
+
+
+def test_shortlist_job_runs_in_the_background_with_progress(client, platform):
+    import time
+
+    adviser = platform.create_key("adviser").key
+    needs = [{"text": "découpe laser de plexiglas", "commune": "Rennes"},
+             {"text": "impression 3D de prototypes en PETG", "commune": "Nantes"},
+             {"text": "formation au logiciel Fusion 360", "commune": "Angers"}]
+    r = client.post("/v1/shortlists/jobs", json={"k": 2, "needs": needs}, headers=bearer(adviser))
+    assert r.status_code == 202 and r.json()["total"] == 3
+    job_id = r.json()["job_id"]
+    deadline = time.monotonic() + 120
+    while (job := client.get(f"/v1/shortlists/jobs/{job_id}", headers=bearer(adviser)).json())["status"] == "running":
+        assert 0.0 <= job["progress"] <= 1.0
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert job["status"] == "done" and job["progress"] == 1.0 and job["done"] == 3
+    out = client.get(f"/v1/shortlists/{job['shortlist_id']}", headers=bearer(adviser)).json()
+    assert [i["status"] for i in out["items"]] == ["assigned"] * 3
+    for item in out["items"]:
+        assert not {p["workshop_id"] for p in item["picks"]} & {a["workshop_id"] for a in item["alternatives"]}
+    other = platform.create_key("adviser").key
+    assert client.get(f"/v1/shortlists/jobs/{job_id}", headers=bearer(other)).status_code == 404
+    w = platform.create_key("workshop", platform.service.workshops[0].id).key
+    assert client.get(f"/v1/shortlists/jobs/{job_id}", headers=bearer(w)).status_code == 403
+
+
+def test_quality_report_and_plots(client):
+    q = client.get("/v1/quality").json()
+    assert set(q["splits"]) == {"dev", "test"}
+    assert q["splits"]["test"]["systems"]["complet"]["ndcg@10"] > 0.5
+    assert "systems.png" in q["plots"]["dev"]
+    png = client.get("/v1/quality/dev/systems.png")
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    for bad in ("/v1/quality/prod/systems.png", "/v1/quality/dev/..%2Fresults.json", "/v1/quality/dev/secret.png"):
+        assert client.get(bad).status_code == 404
