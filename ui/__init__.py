@@ -1,1 +1,1 @@
-"""Front end Streamlit — parle à l'API en HTTP (à venir, ticket 5)."""
+"""Streamlit front end: formats what the API returns; no business logic."""
