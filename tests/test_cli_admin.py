@@ -113,3 +113,16 @@ def test_serve_starts_the_api_on_a_fresh_sqlite_database(tmp_path, encoder):
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["ui", "--api-url", "ftp://exemple"], "Adresse d'API invalide"),
+        (["ui", "--port", "70000"], "Port invalide"),
+        (["serve", "--port", "0"], "Port invalide"),
+    ],
+)
+def test_ui_and_serve_reject_bad_options_in_french(args, needle):
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and needle in res.output
