@@ -281,6 +281,7 @@ def ui(
     host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
 ) -> None:
     """Démarrer l'interface web (Streamlit) ; elle parle à l'API par HTTP."""
+    import signal
     import subprocess
 
     from .settings import REPO_ROOT
@@ -295,7 +296,13 @@ def ui(
         cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "ui" / "app.py"),
                "--server.port", str(port), "--server.address", host, "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
-        code = subprocess.call(cmd, env={**os.environ, "AFN_API_URL": url})
+        proc = subprocess.Popen(cmd, env={**os.environ, "AFN_API_URL": url})
+        signal.signal(signal.SIGTERM, lambda *_: proc.terminate())  # stopping us stops Streamlit too
+        try:
+            code = proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            code = proc.wait()
         raise typer.Exit(code)
 
 
