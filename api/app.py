@@ -27,9 +27,10 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 ID = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_-]+$")]
 bearer = HTTPBearer(auto_error=False, description="Clé d'API (atelier, conseiller) ou jeton de suivi d'une demande.")
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-ERRORS = {code: {"description": text} for code, text in (
+ERRORS = {code: {"model": errors.ErrorOut, "description": text} for code, text in (
     (401, "Clé absente ou invalide"), (403, "Rôle non autorisé"), (404, "Introuvable"),
-    (409, "Conflit avec l'état courant"), (422, "Requête invalide"))}
+    (409, "Conflit avec l'état courant"), (413, "Requête trop volumineuse"), (422, "Requête invalide"),
+    (503, "Service indisponible (données ou modèle)"))}
 
 
 def plat(request: Request) -> Platform:
@@ -138,7 +139,7 @@ def create_app(platform: Platform | None = None, settings: Settings | None = Non
         p: P,
         profile: Annotated[str | None, Query(max_length=40)] = None,
         capability: Annotated[str | None, Query(max_length=60)] = None,
-        departement: Annotated[str | None, Query(max_length=3, alias="dep")] = None,
+        departement: Annotated[str | None, Query(max_length=3, pattern=r"^[0-9A-Za-z]+$", alias="dep")] = None,
         pass_afn: bool | None = None,
         near: Annotated[str | None, Query(max_length=200, description="Commune")] = None,
         radius_km: Annotated[float, Query(gt=0, le=1000)] = 50.0,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher.errors import (
@@ -15,6 +17,19 @@ from matcher.errors import (
 )
 
 log = logging.getLogger("afn_match.api")
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Code stable, pour les programmes (ex. : commune_inconnue).")
+    message: str = Field(description="Message en français, à afficher tel quel.")
+    details: dict[str, Any] = Field(description="Précisions (champs en erreur, suggestions...).")
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorBody
+
 
 STATUS: list[tuple[type[AfnError], int]] = [
     (Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409),
@@ -55,6 +70,8 @@ PYDANTIC_FR = {
     "literal_error": "valeur non autorisée",
     "enum": "valeur non autorisée",
     "string_pattern_mismatch": "format invalide",
+    "string_unicode": "texte Unicode invalide",
+    "int_parsing_size": "nombre trop grand",
 }
 
 
@@ -76,8 +93,8 @@ def describe(errors: list[dict]) -> tuple[str, list[dict]]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         kind = err.get("type", "")
         msg = PYDANTIC_FR.get(kind)
-        if msg is None:  # our own validators already speak French ("Value error, ...")
-            msg = str(err.get("msg", "valeur invalide")).removeprefix("Value error, ")
+        if msg is None:  # our own validators already speak French ("Value error, ..."), pydantic does not
+            msg = str(err.get("msg")).removeprefix("Value error, ") if kind == "value_error" else "valeur invalide"
         fields.append({"champ": ".".join(loc) or "(corps)", "message": msg})
     first = fields[0] if fields else {"champ": "(corps)", "message": "requête invalide"}
     more = f" (et {len(fields) - 1} autre{'s' if len(fields) > 2 else ''})" if len(fields) > 1 else ""
@@ -98,6 +115,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8...): invalid, like broken JSON
+            fields = [{"champ": "(corps)", "message": "JSON invalide"}]
+            return JSONResponse(body("requete_invalide", "Requête invalide : corps illisible, envoyez du JSON "
+                                     "encodé en UTF-8.", {"champs": fields}), status_code=422)
         code, message = HTTP_MESSAGES.get(exc.status_code, ("erreur_http", "Requête refusée."))
         return JSONResponse(body(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 

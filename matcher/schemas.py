@@ -12,8 +12,27 @@ from .service import MatchResponse
 TEXT_MAX = 5000
 
 
+def _storable(v: object) -> object:
+    """Text PostgreSQL and the model can take: JSON lets a NUL byte and lone surrogates through."""
+    if isinstance(v, str):
+        if "\x00" in v:
+            raise ValueError("caractère nul (\\u0000) interdit")
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("texte Unicode invalide (caractère de substitution isolé)") from None
+    elif isinstance(v, list):
+        for item in v:
+            _storable(item)
+    return v
+
+
 class Strict(BaseModel):
+    """A request body: unknown fields refused, every text storable."""
+
     model_config = ConfigDict(extra="forbid")
+
+    _check_text = field_validator("*", mode="before")(_storable)
 
 
 # --- matching and needs ----------------------------------------------------------------
