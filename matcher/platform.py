@@ -354,7 +354,7 @@ class Platform:
         if status == "unassigned" and message is None:
             message = "Aucun atelier dans le rayon ne couvre ce besoin avec une place libre."
         return ShortlistItem(**base, commune=commune, need_id=need.id, status=status, message=message, picks=picks,
-                             alternatives=alternatives)
+                             alternatives=alternatives, notes=list(answer.notes))
 
     def get_shortlist(self, principal: Principal, shortlist_id: str) -> ShortlistOut:
         self.require(principal, Role.adviser)
@@ -370,10 +370,11 @@ class Platform:
         self.require(principal, Role.adviser)
         with transaction(self.sessions) as s:
             store.expire_due(s, utcnow(), self.settings.lead_expiry_days)
-            leads = list(s.scalars(select(LeadRow).where(LeadRow.created_by == principal.actor)
-                                   .order_by(LeadRow.created_at.desc(), LeadRow.id)))
-            names = self._names(s, [lead.workshop_id for lead in leads])
-            return [self._lead_out(lead, names) for lead in leads]
+            rows = s.execute(select(LeadRow, NeedRow.reference).join(NeedRow, NeedRow.id == LeadRow.need_id)
+                             .where(LeadRow.created_by == principal.actor)
+                             .order_by(LeadRow.created_at.desc(), LeadRow.id)).all()
+            names = self._names(s, [lead.workshop_id for lead, _ in rows])
+            return [LeadOut(**self._lead_fields(lead, names), need_reference=ref) for lead, ref in rows]
 
     def start_shortlist_job(self, principal: Principal, req: ShortlistIn) -> JobOut:
         """Compute a shortlist in the background; poll :meth:`job` for its progress."""

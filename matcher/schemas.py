@@ -86,6 +86,7 @@ class LeadOut(BaseModel):
     taken_at: datetime | None = None
     closed_at: datetime | None = None
     expires_at: datetime | None = None
+    need_reference: str | None = Field(None, description="Référence du besoin donnée par le conseiller.")
 
 
 class WorkshopLeadOut(LeadOut):
@@ -217,6 +218,7 @@ class ShortlistItem(BaseModel):
     message: str | None = None
     picks: list[Pick]
     alternatives: list[Pick] = Field(default_factory=list, description="Autres ateliers qui couvrent le besoin.")
+    notes: list[str] = Field(default_factory=list, description="Remarques du classement (rayon élargi...).")
 
 
 class ShortlistOut(BaseModel):

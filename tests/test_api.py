@@ -164,6 +164,7 @@ def test_adviser_shortlist_assignment_and_exports(client, platform):
 
     mine = client.get("/v1/adviser/leads", headers=bearer(adviser)).json()
     assert {p["lead_id"] for i in out["items"] for p in i["picks"]} <= {x["id"] for x in mine}
+    assert "Crêperie Ker Avel" in {x["need_reference"] for x in mine}
     need_id = out["items"][0]["need_id"]
     assert client.get(f"/v1/needs/{need_id}", headers=bearer(adviser)).status_code == 200
 
