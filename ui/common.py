@@ -65,7 +65,7 @@ def call(fn: Callable[..., T], *args: Any, **kw: Any) -> T | None:
 def show_error(exc: ApiError) -> None:
     st.error(exc.message, icon="⚠️")
     suggestions = exc.details.get("suggestions") or exc.details.get("candidates")
-    if suggestions:
+    if suggestions and not any(s.get("label", s.get("name", "")) in exc.message for s in suggestions):
         st.info("Communes possibles : " + ", ".join(s.get("label", s.get("name", "")) for s in suggestions))
 
 
