@@ -7,7 +7,16 @@ import json
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from .errors import DataError
 from .taxonomy import CapabilityCode, ProfileCode
@@ -21,6 +30,23 @@ class Machine(BaseModel):
     name: str = Field(min_length=2, max_length=200)
     capability: CapabilityCode
     details: str = Field("", max_length=500)
+
+
+class Provenance(BaseModel):
+    """Where an imported record comes from: one entry per source record merged into it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(min_length=1, max_length=40)  # format code: fablabs-json, geojson, bfc-csv...
+    file: str = Field(min_length=1, max_length=300)  # file name (no folder)
+    source_id: str = Field(min_length=1, max_length=300)  # the record's id in that file (slug, id, line)
+    date: str = Field("", pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$")  # when the source described it
+    imported: str = Field("", pattern=r"^(\d{4}-\d{2}-\d{2})?$")  # day of the import
+
+
+#: Optional fields filled by ``afn-match import`` only; left out of the serialisation when they
+#: hold their default, so that hand-written catalogues (``data/workshops.jsonl``) dump unchanged.
+IMPORT_FIELDS: dict[str, object] = {"sources": [], "possibly_stale": False, "capacity_known": True, "notes": []}
 
 
 class Workshop(BaseModel):
@@ -47,6 +73,19 @@ class Workshop(BaseModel):
     lead_time_days: int = Field(ge=0, le=365)
     opening: str = ""
     website: str = ""
+    # --- filled by the importers (matcher.importers); defaults are never serialised ----------
+    sources: list[Provenance] = Field(default_factory=list)
+    possibly_stale: bool = False  # the newest source is older than ``settings.import_stale_years``
+    capacity_known: bool = True  # False: ``capacity`` is ``settings.import_default_capacity``
+    notes: list[str] = Field(default_factory=list, max_length=40)  # French notes on what was inferred
+
+    @model_serializer(mode="wrap")
+    def _omit_import_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data = handler(self)
+        for key, default in IMPORT_FIELDS.items():
+            if key in data and data[key] == default:
+                del data[key]
+        return data
 
     @field_validator("id")
     @classmethod

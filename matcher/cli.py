@@ -374,6 +374,70 @@ def expire_leads() -> None:
         out.print(f"{n} mise(s) en relation expirée(s).")
 
 
+# --- afn-match import (issue 6): annuaires publics → base ou catalogue JSONL -----------------
+@app.command(name="import")
+def import_cmd(
+    fichiers: Annotated[list[Path], typer.Argument(help="Fichiers à importer : JSON, CSV, GeoJSON (et, en mode "
+                                                   "auto, le fichier de machines fablabs.io ou le dictionnaire BFC).",
+                                                   show_default=False)],
+    format_: Annotated[str, typer.Option("--format", help="auto (détecté), fablabs-json, fablabs-csv, geojson, "
+                                         "bfc-csv ou csv (CSV ou JSON générique, voir --mapping).")] = "auto",
+    machines: Annotated[list[Path] | None, typer.Option("--machines", help="Fichier CSV des machines fablabs.io "
+                                                        "(joint sur le slug ou le nom du lab).")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Écrire un catalogue JSONL (pour AFN_CATALOGUE) "
+                                                  "au lieu de la base de données.")] = None,
+    mapping: Annotated[str | None, typer.Option("--mapping", help="Colonnes d'un CSV générique : fichier TOML "
+                                                "(ou YAML) ou « name=Nom,commune=Ville,lat=Lat,lon=Lon ».")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Date des sources (AAAA, AAAA-MM ou AAAA-MM-JJ) ; "
+                                             "sinon l'année du nom du fichier, sinon sa date de modification.")] = None,
+    encodage: Annotated[str, typer.Option("--encodage", help="Encodage des fichiers (utf-8 par défaut).")] = "utf-8",
+    rapport: Annotated[Path | None, typer.Option("--rapport", help="Fichier JSON du rapport (défaut : à côté de "
+                                                 "--out, ou rapport-import-<date>.json).")] = None,
+    index: Annotated[bool | None, typer.Option("--index/--sans-index", help="Reconstruire l'index des ateliers "
+                                               "après l'import (défaut : oui pour la base, non pour --out).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Écrire le rapport JSON sur la sortie standard.")] = False,
+) -> None:
+    """Importer des annuaires d'ateliers (fablabs.io, cartes GeoJSON, inventaires régionaux, CSV) :
+    fusionnés, nettoyés des données personnelles, dans la base (défaut) ou un catalogue JSONL."""
+    from .errors import ModelUnavailable
+    from .importers import render, run_import
+    from .importers.output import database_label, database_workshops, publish_index, save_to_database, write_jsonl
+    from .models import utcnow
+
+    with friendly_errors():
+        s = get_settings()
+        result = run_import(fichiers, format_, machines or [], mapping, date, encodage, settings=s)
+        report = result.report
+        if out_file is not None:
+            write_jsonl(out_file, result.workshops)
+            report.destination = f"catalogue {out_file} (à utiliser avec AFN_CATALOGUE={out_file})"
+        else:
+            created, updated = save_to_database(s, result)
+            report.base = {"crees": created, "mis_a_jour": updated}
+            report.destination = f"base {database_label(s)}"
+        target = rapport or (out_file.with_suffix(".rapport.json") if out_file is not None
+                             else Path(f"rapport-import-{utcnow():%Y%m%d-%H%M%S}.json"))
+        report.save(target)
+        if as_json:
+            sys.stdout.write(report.model_dump_json() + "\n")
+        else:
+            render(report, out)
+            out.print(f"Rapport : {target}", highlight=False)
+        if index if index is not None else out_file is None:
+            try:
+                if out_file is not None:
+                    from .catalogue import load_catalogue
+
+                    workshops = load_catalogue(out_file).workshops
+                else:
+                    workshops = database_workshops(s)
+                rows = publish_index(s, workshops)
+                err.print(f"Index à jour : {rows} textes, {len(workshops)} ateliers.", highlight=False)
+            except ModelUnavailable as exc:
+                err.print(f"[yellow]Index non reconstruit[/] ({exc.message}) : il le sera au prochain démarrage.",
+                          highlight=False)
+
+
 EXPECTED = {"--rayon": "un nombre de kilomètres (ex. 40)", "--top": "un nombre entier (ex. 10)",
             "--port": "un numéro de port (ex. 8000)",
             "--batch": "un chemin de fichier"}

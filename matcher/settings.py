@@ -74,6 +74,28 @@ class Settings(BaseSettings):
         description="Origines autorisées (interface Streamlit).",
     )
 
+    # --- import of public directories (afn-match import) -------------------
+    import_stale_years: float = Field(
+        3.0, gt=0, le=100, description="Âge (années) au-delà duquel une fiche importée est signalée peut-être périmée.")
+    import_default_capacity: int = Field(
+        1, ge=0, le=1000, description="Capacité donnée aux ateliers importés (inconnue des sources, signalée).")
+    import_default_lead_time_days: int = Field(
+        21, ge=0, le=365, description="Délai indicatif (jours) donné aux ateliers importés (inconnu des sources).")
+    import_far_km: float = Field(
+        10.0, gt=0, description="Distance (km) au centre de la commune indiquée au-delà de laquelle un point est signalé.")
+    import_reject_km: float = Field(
+        100.0, gt=0, description="Distance (km) à la commune indiquée au-delà de laquelle une ligne est rejetée.")
+    import_duplicate_m: float = Field(
+        150.0, gt=0, description="Distance (m) sous laquelle deux fiches au nom proche sont un même lieu.")
+    import_name_similarity: float = Field(
+        85.0, ge=50, le=100, description="Similarité de noms (rapidfuzz, 0-100) pour fusionner deux fiches proches.")
+    import_same_name_km: float = Field(
+        5.0, ge=0, description="Distance (km) sous laquelle deux sources différentes donnant le même nom sont un même lieu.")
+    import_same_name_similarity: float = Field(
+        95.0, ge=50, le=100, description="Similarité de noms (0-100) de cette règle « même nom, autre source ».")
+    import_same_site_km: float = Field(
+        30.0, gt=0, description="Distance (km) maximale entre deux fiches fusionnées parce qu'elles ont le même site web.")
+
     # --- request limits ----------------------------------------------------
     max_text_chars: int = 5000
     default_radius_km: float = 50.0

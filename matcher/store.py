@@ -231,3 +231,44 @@ def revoke_key(s: Session, key_id: str, actor: str = "admin") -> None:
         raise NotFound(f"Clé introuvable : {key_id}.", code="cle_introuvable")
     row.revoked_at = utcnow()
     add_event(s, actor, "key.revoked", data={"key_id": key_id})
+
+
+# --- imports (afn-match import) -------------------------------------------------------------
+#: Fields a workshop manages itself: an import does not overwrite them when the row did not
+#: come from an import or when its workshop has edited it (``version`` counts those edits).
+SELF_MANAGED = ("capacity", "lead_time_days", "accepts_companies", "pass_afn", "capacity_known")
+
+
+def upsert_workshops(s: Session, workshops: Sequence[Workshop], source: str, actor: str = SYSTEM,
+                     data: dict[str, Any] | None = None) -> tuple[int, int]:
+    """Insert or update workshops by id, and record one ``catalogue.imported`` event.
+
+    Returns ``(created, updated)``. Runs in the caller's transaction: all or nothing."""
+    ids = [w.id for w in workshops]
+    existing: dict[str, WorkshopRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        existing.update({r.id: r for r in s.scalars(select(WorkshopRow).where(WorkshopRow.id.in_(chunk)))})
+    created = updated = 0
+    source = source[:200]
+    for w in workshops:
+        row = existing.get(w.id)
+        if row is None:
+            s.add(workshop_row(w, source))
+            created += 1
+            continue
+        from_import = row.source.startswith("import")
+        if not (from_import and row.version == 1):  # seeded, or edited by its workshop: keep its own fields
+            kept = {k: row.record[k] for k in SELF_MANAGED if k in row.record}
+            w = w.model_copy(update={"capacity_known": True, **kept})
+        row.record = w.model_dump(mode="json")
+        row.name, row.profile, row.dep = w.name, w.profile, dep_of(w.insee)
+        row.lat, row.lon = w.lat, w.lon
+        if from_import:
+            row.source = source
+        row.capacity, row.pass_afn, row.accepts_companies = w.capacity, w.pass_afn, w.accepts_companies
+        row.updated_at = utcnow()
+        updated += 1
+    add_event(s, actor, "catalogue.imported",
+              data={**(data or {}), "workshops": len(workshops), "created": created, "updated": updated})
+    return created, updated
