@@ -438,6 +438,42 @@ def import_cmd(
                           highlight=False)
 
 
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON (pour les programmes).")] = False,
+    sizes: Annotated[str, typer.Option("--sizes", help="Tailles de catalogue : 400 (fourni), 10000, 100000...")] = "400,10000",
+    runs: Annotated[int, typer.Option("--runs", help="Besoins mesurés par taille, en processus (60 par défaut).")] = 60,
+    http_runs: Annotated[int, typer.Option("--http-runs", help="Requêtes HTTP mesurées par taille (40 par défaut).")] = 40,
+    clients: Annotated[str, typer.Option("--clients", help="Clients HTTP simultanés à essayer (1,2,4,8 par défaut).")] = "1,2,4,8",
+    no_http: Annotated[bool, typer.Option("--sans-http", help="Ne pas démarrer l'API (latence en processus seulement).")] = False,
+    no_assignment: Annotated[bool, typer.Option("--sans-affectation", help="Ne pas mesurer l'affectation par lot.")] = False,
+    int8: Annotated[bool, typer.Option("--int8", help="Mesurer aussi l'encodeur quantifié int8 (vitesse et nDCG@10 dev).")] = False,
+    build_texts: Annotated[int, typer.Option("--textes-construction", help="Textes de la comparaison construction / encodeur (600).")] = 600,
+    work_dir: Annotated[Path | None, typer.Option("--dossier", help="Catalogues agrandis et leurs index (<cache>/bench par défaut).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Dossier de BENCH.md et bench.json (eval/ par défaut).")] = None,
+) -> None:
+    """Banc d'essai des performances : chaque latence rapportée à l'encodage seul du besoin."""
+    with friendly_errors():
+        try:
+            from eval import bench as b
+        except ImportError:
+            raise InvalidInput("le dossier eval/ du dépôt est introuvable : lancez la commande depuis le dépôt.") from None
+        try:
+            cfg = b.BenchConfig(sizes=b.parse_sizes(sizes), runs=max(runs, 1), http_runs=max(http_runs, 1),
+                                clients=b.parse_sizes(clients), http=not no_http, assignment=not no_assignment,
+                                quantized=int8, build_texts=max(build_texts, 1), work_dir=work_dir,
+                                progress=lambda m: err.print(f"[dim]… {m}[/]", highlight=False))
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        report = b.run(cfg)
+        md, js = b.write(report, out_dir or b.OUT_DIR, "afn-match bench " + " ".join(sys.argv[2:]))
+        if as_json:
+            sys.stdout.write(json.dumps(report, ensure_ascii=False, default=float) + "\n")
+        else:
+            b.show(report, out)
+        err.print(f"Rapport écrit : {md} et {js.name}", highlight=False)
+
+
 EXPECTED = {"--rayon": "un nombre de kilomètres (ex. 40)", "--top": "un nombre entier (ex. 10)",
             "--port": "un numéro de port (ex. 8000)",
             "--batch": "un chemin de fichier"}

@@ -201,11 +201,121 @@ def haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> 
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Ellipsoidal (WGS84) distance in km, for display."""
-    from geopy.distance import geodesic
+_GEODESIC = None
 
-    return float(geodesic((lat1, lon1), (lat2, lon2)).km)
+
+def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Ellipsoidal (WGS84) distance in km, for display.
+
+    The very computation of ``geopy.distance.geodesic(...).km`` (geographiclib on geopy's WGS-84
+    ellipsoid in km), with the ellipsoid built once instead of at every call."""
+    global _GEODESIC
+    if _GEODESIC is None:
+        from geographiclib.geodesic import Geodesic
+        from geopy.distance import ELLIPSOIDS
+
+        major, _, flattening = ELLIPSOIDS["WGS-84"]
+        _GEODESIC = Geodesic(major, flattening)
+    return float(_GEODESIC.Inverse(lat1, lon1, lat2, lon2, _GEODESIC.DISTANCE)["s12"])
+
+
+#: WGS-84, in km (geopy's ellipsoid): for :func:`display_km`
+_WGS84_A, _WGS84_F = 6378.137, 1 / 298.257223563
+_WGS84_B = (1 - _WGS84_F) * _WGS84_A
+#: Vincenty's inverse formula agrees with geographiclib to well under a millimetre; a value at
+#: least this far (km) from a rounding boundary of 0.1 km rounds the same as the exact one
+_ROUNDING_MARGIN_KM = 1e-5
+
+
+def _vincenty_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vincenty's inverse formula, vectorised: (distances in km, converged?)."""
+    f = _WGS84_F
+    lat2, lon2 = np.radians(np.asarray(lats, dtype=np.float64)), np.radians(np.asarray(lons, dtype=np.float64))
+    big_l = lon2 - math.radians(lon)
+    u1 = math.atan((1 - f) * math.tan(math.radians(lat)))
+    u2 = np.arctan((1 - f) * np.tan(lat2))
+    su1, cu1 = math.sin(u1), math.cos(u1)
+    su2, cu2 = np.sin(u2), np.cos(u2)
+    lam = big_l.copy()
+    done = np.zeros(lam.shape, dtype=bool)
+    sin_s = cos_s = sigma = cos2a = cos2sm = np.zeros_like(lam)
+    for _ in range(100):
+        sl, cl = np.sin(lam), np.cos(lam)
+        sin_s = np.sqrt((cu2 * sl) ** 2 + (cu1 * su2 - su1 * cu2 * cl) ** 2)
+        cos_s = su1 * su2 + cu1 * cu2 * cl
+        sigma = np.arctan2(sin_s, cos_s)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sin_a = np.where(sin_s > 0, cu1 * cu2 * sl / sin_s, 0.0)
+            cos2a = 1 - sin_a**2
+            cos2sm = np.where(cos2a > 0, cos_s - 2 * su1 * su2 / cos2a, 0.0)
+        c = f / 16 * cos2a * (4 + f * (4 - 3 * cos2a))
+        new = big_l + (1 - c) * f * sin_a * (sigma + c * sin_s * (cos2sm + c * cos_s * (-1 + 2 * cos2sm**2)))
+        done = np.abs(new - lam) < 1e-13
+        lam = new
+        if done.all():
+            break
+    u_sq = cos2a * (_WGS84_A**2 - _WGS84_B**2) / _WGS84_B**2
+    a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))
+    b = u_sq / 1024 * (256 + u_sq * (-128 + u_sq * (74 - 47 * u_sq)))
+    d_sigma = b * sin_s * (cos2sm + b / 4 * (cos_s * (-1 + 2 * cos2sm**2)
+                                              - b / 6 * cos2sm * (-3 + 4 * sin_s**2) * (-3 + 4 * cos2sm**2)))
+    return _WGS84_B * a * (sigma - d_sigma), done & np.isfinite(sigma)
+
+
+def _vincenty_one_km(lat1: float, lon1: float, lat2: float, lon2: float) -> tuple[float, bool]:
+    """:func:`_vincenty_km` for one pair, with the ``math`` module (faster for a few points)."""
+    f = _WGS84_F
+    big_l = math.radians(lon2) - math.radians(lon1)
+    u1 = math.atan((1 - f) * math.tan(math.radians(lat1)))
+    u2 = math.atan((1 - f) * math.tan(math.radians(lat2)))
+    su1, cu1, su2, cu2 = math.sin(u1), math.cos(u1), math.sin(u2), math.cos(u2)
+    lam = big_l
+    sin_s = cos_s = sigma = cos2a = cos2sm = 0.0
+    done = False
+    for _ in range(100):
+        sl, cl = math.sin(lam), math.cos(lam)
+        sin_s = math.sqrt((cu2 * sl) ** 2 + (cu1 * su2 - su1 * cu2 * cl) ** 2)
+        if sin_s == 0.0:
+            return 0.0, True  # the same point
+        cos_s = su1 * su2 + cu1 * cu2 * cl
+        sigma = math.atan2(sin_s, cos_s)
+        sin_a = cu1 * cu2 * sl / sin_s
+        cos2a = 1 - sin_a**2
+        cos2sm = cos_s - 2 * su1 * su2 / cos2a if cos2a > 0 else 0.0
+        c = f / 16 * cos2a * (4 + f * (4 - 3 * cos2a))
+        new = big_l + (1 - c) * f * sin_a * (sigma + c * sin_s * (cos2sm + c * cos_s * (-1 + 2 * cos2sm**2)))
+        done = abs(new - lam) < 1e-13
+        lam = new
+        if done:
+            break
+    u_sq = cos2a * (_WGS84_A**2 - _WGS84_B**2) / _WGS84_B**2
+    a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))
+    b = u_sq / 1024 * (256 + u_sq * (-128 + u_sq * (74 - 47 * u_sq)))
+    d_sigma = b * sin_s * (cos2sm + b / 4 * (cos_s * (-1 + 2 * cos2sm**2)
+                                              - b / 6 * cos2sm * (-3 + 4 * sin_s**2) * (-3 + 4 * cos2sm**2)))
+    return _WGS84_B * a * (sigma - d_sigma), done and math.isfinite(sigma)
+
+
+def display_km(lat: float, lon: float, lats: Sequence[float] | np.ndarray,
+               lons: Sequence[float] | np.ndarray) -> list[float]:
+    """``round(geodesic_km(lat, lon, la, lo), 1)`` for each point, as shown to a person.
+
+    Vectorised Vincenty for all points at once; a point whose value lies within
+    ``_ROUNDING_MARGIN_KM`` of a rounding boundary (or that did not converge) is measured
+    again with :func:`geodesic_km`, so the result is the exact function's, point for point."""
+    lats, lons = np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64)
+    if not lats.size:
+        return []
+    if lats.size <= 32:  # a page of results: plain floats cost less than numpy calls
+        pairs = [_vincenty_one_km(lat, lon, la, lo) for la, lo in zip(lats.tolist(), lons.tolist(), strict=True)]
+        km = np.array([p[0] for p in pairs], dtype=np.float64)
+        ok = np.array([p[1] for p in pairs], dtype=bool)
+    else:
+        km, ok = _vincenty_km(lat, lon, lats, lons)
+    tenth = km * 10.0
+    ok &= np.abs(tenth - np.floor(tenth) - 0.5) * 0.1 > _ROUNDING_MARGIN_KM
+    return [round(float(v), 1) if good else round(geodesic_km(lat, lon, float(la), float(lo)), 1)
+            for v, good, la, lo in zip(km, ok, lats, lons, strict=True)]
 
 
 # ------------------------------------------------------------------------ gazetteer

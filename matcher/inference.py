@@ -21,7 +21,7 @@ import numpy as np
 from .errors import DataError
 from .settings import Settings
 from .taxonomy import MACHINE_CODES, Taxonomy
-from .text import tokens
+from .text import query_tokens, tokens
 
 
 @dataclass
@@ -77,7 +77,7 @@ class CapabilityInferer:
 
     def lexical(self, text: str) -> dict[str, list[str]]:
         """Phrases of the taxonomy found in ``text`` (longest first, no overlap)."""
-        toks = tokens(text)
+        toks = query_tokens(text)
         found: dict[str, list[str]] = {}
         i = 0
         while i < len(toks):

@@ -66,10 +66,12 @@ class Platform:
         self.service = service
         self.taxonomy = service.taxonomy
         self.gazetteer: Gazetteer = service.gazetteer
-        self._lock = threading.RLock()  # one index edit or match at a time over the shared arrays
+        # one workshop edit at a time; matches take no lock: each reads the service's current
+        # catalogue state, which an edit replaces as a whole (see MatchService.upsert_workshop)
+        self._lock = threading.RLock()
         self._jobs: dict[str, tuple[str, JobOut]] = {}
         self._jobs_lock = threading.Lock()
-        service.remaining_capacity = self.remaining_capacity
+        service.remaining_capacity = self.live_remaining
 
     # --- start-up ----------------------------------------------------------------------
     @classmethod
@@ -91,6 +93,8 @@ class Platform:
         taxonomy = load_taxonomy(settings.taxonomy)
         index = ensure_index(settings, encoder, catalogue, taxonomy)
         service = MatchService(settings, encoder, catalogue, taxonomy, Gazetteer.load(settings.gazetteer), index)
+        del workshops, catalogue
+        release_free_memory()
         return cls(settings, engine, service)
 
     def close(self) -> None:
@@ -99,6 +103,17 @@ class Platform:
     def remaining_capacity(self) -> dict[str, int]:
         with transaction(self.sessions) as s:
             return store.remaining_capacity(s)
+
+    def live_remaining(self) -> dict[str, int]:
+        """Remaining capacity of the workshops holding leads, read at each match; the others
+        have their declared capacity, which the service already holds (edits go through
+        :meth:`update_my_workshop`). One grouped query over the leads, none over the catalogue."""
+        with transaction(self.sessions) as s:
+            used = store.occupied(s)
+            if not used:
+                return {}
+            rows = s.execute(select(WorkshopRow.id, WorkshopRow.capacity).where(WorkshopRow.id.in_(list(used))))
+            return {wid: max(cap - used[wid], 0) for wid, cap in rows}
 
     # --- authentication ----------------------------------------------------------------
     def authenticate(self, secret: str | None) -> Principal:
@@ -124,8 +139,7 @@ class Platform:
 
     # --- matching ----------------------------------------------------------------------
     def match(self, req: MatchIn) -> MatchResponse:
-        with self._lock:
-            return self.service.match(MatchRequest(**req.model_dump()))
+        return self.service.match(MatchRequest(**req.model_dump()))
 
     # --- needs and leads (companies) ---------------------------------------------------
     def create_need(self, req: NeedIn) -> NeedCreated:
@@ -243,7 +257,7 @@ class Platform:
         """Publish the edited index (new folder + atomic symlink swap), so a restart reuses it."""
         svc = self.service
         manifest = Manifest(model_id=svc.encoder.model_id, catalogue_digest=texts_digest(svc.workshops),
-                            taxonomy_digest=svc.taxonomy.digest, kind=self.settings.index_kind, dim=svc.encoder.dim)
+                            taxonomy_digest=svc.taxonomy.digest, kind=svc.index.kind, dim=svc.encoder.dim)
         with self._lock:
             svc.index.save(self.settings.resolved_index_dir, manifest)
 
@@ -287,9 +301,8 @@ class Platform:
                              top_k=self.settings.shortlist_candidates, only_with_capacity=req.only_with_capacity)
                 for n in req.needs]
         answers: list[MatchResponse | AfnError] = []
-        for start in range(0, len(reqs), SHORTLIST_CHUNK):  # the lock is released between chunks
-            with self._lock:
-                answers.extend(self.service.match_batch(reqs[start : start + SHORTLIST_CHUNK]))
+        for start in range(0, len(reqs), SHORTLIST_CHUNK):  # progress reported between chunks
+            answers.extend(self.service.match_batch(reqs[start : start + SHORTLIST_CHUNK]))
             if progress is not None:
                 progress(len(answers), len(reqs))
         candidates: list[list[Candidate]] = []
@@ -507,6 +520,19 @@ class Platform:
             accepts_companies=r["accepts_companies"], pass_afn=r["pass_afn"], capacity=r["capacity"],
             remaining_capacity=max(r["capacity"] - used, 0), lead_time_days=r["lead_time_days"],
             opening=r["opening"], website=r["website"], distance_km=distance_km, updated_at=row.updated_at)
+
+
+def release_free_memory() -> None:
+    """Give back to the system the memory that the start-up freed (catalogue parsing, database
+    rows): glibc keeps it otherwise, and the process's resident memory with it."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def covered(answer: MatchResponse) -> bool:

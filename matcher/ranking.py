@@ -40,19 +40,47 @@ class Switches:
     capacity: bool = True
 
 
-def relative(x: np.ndarray) -> np.ndarray:
+def median_with_fill(x: np.ndarray, touched: np.ndarray) -> float:
+    """``np.median(x)``, bit for bit, when every position outside ``touched`` (sorted, unique)
+    holds the same value: the order statistics come from the few touched values and a count."""
+    n, m = x.size, touched.size
+    rest = n - m
+    if rest <= 0:
+        return float(np.median(x))
+    # the first untouched position: touched is sorted, so it is where touched[i] != i
+    gap = np.flatnonzero(touched != np.arange(m))
+    fill = x[int(gap[0]) if gap.size else m]
+    values = np.sort(x[touched])
+    below = int(np.searchsorted(values, fill, side="left"))
+
+    def rank(q: int):  # the q-th smallest of the whole array
+        if q < below:
+            return values[q]
+        if q < below + rest:
+            return fill
+        return values[q - rest]
+
+    middle = [rank(n // 2)] if n % 2 else [rank(n // 2 - 1), rank(n // 2)]
+    return float(np.mean(np.array(middle, dtype=x.dtype)))  # the mean np.median takes
+
+
+def relative(x: np.ndarray, at: np.ndarray | None = None, touched: np.ndarray | None = None) -> np.ndarray:
     """Scale one query's similarities over the whole catalogue: best 1, median 0.
 
     Cosines of e5 models live in a narrow band (0.7-0.9); this makes them comparable with
     the other channels whatever the model. Apply it to the full catalogue, not to the few
     candidates in range, so that a tiny gap between two neighbours is not blown up.
+    With ``at`` (positions), only those values are scaled and returned: ``relative(x)[at]``
+    without scaling the rest of the catalogue. ``touched``: see :func:`median_with_fill`.
     """
     if x.size == 0:
         return x.astype(np.float32)
-    top, mid = float(x.max()), float(np.median(x))
+    top = float(x.max())
+    mid = float(np.median(x)) if touched is None else median_with_fill(x, touched)
+    part = x if at is None else x[at]
     if top - mid < 1e-6:
-        return np.zeros_like(x, dtype=np.float32)
-    return np.clip((x - mid) / (top - mid), -1.0, 1.0).astype(np.float32)
+        return np.zeros_like(part, dtype=np.float32)
+    return np.clip((part - mid) / (top - mid), -1.0, 1.0).astype(np.float32)
 
 
 def distance_decay(distance_km: np.ndarray, scale_km: float) -> np.ndarray:
@@ -83,6 +111,15 @@ def combine(f: Features, s: Settings, on: Switches = Switches()) -> np.ndarray:
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` best scores, best first (stable for ties)."""
-    order = np.argsort(-scores, kind="stable")
-    return order[:k]
+    """Indices of the ``k`` best scores, best first (stable for ties).
+
+    The first ``k`` of a stable sort of the whole array, without sorting it: a partition
+    finds the k-th score, and only the scores at least as good (ties included) are sorted."""
+    neg = -scores
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k >= neg.size:
+        return np.argsort(neg, kind="stable")[:k]
+    kth = np.partition(neg, k - 1)[k - 1]
+    keep = np.flatnonzero(neg <= kth)  # in index order: the stable sort breaks ties by index
+    return keep[np.argsort(neg[keep], kind="stable")][:k]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -12,7 +16,7 @@ from pydantic import BaseModel, Field
 from .catalogue import Catalogue, Workshop, load_catalogue
 from .encoder import Encoder, load_encoder, prepare_model
 from .errors import AfnError, InvalidInput, UnknownCommune
-from .gazetteer import Gazetteer, Resolution, geocode_address, geodesic_km, haversine_km
+from .gazetteer import EARTH_RADIUS_KM, Gazetteer, Resolution, display_km, geocode_address
 from .index import Manifest, VectorIndex, build_index, read_manifest
 from .inference import CapabilityInferer, Inference, is_machine_group, load_scope_examples
 from .lexical import LexicalIndex
@@ -93,6 +97,136 @@ class _Scored:
 
     service_best: np.ndarray
     description: np.ndarray
+    #: positions whose value came from the pool (sorted); every other position holds one same
+    #: value (from the floor), which lets :func:`relative` find the median without a pass over all
+    service_touched: np.ndarray | None = None
+    description_touched: np.ndarray | None = None
+
+
+CODE_POS = {c: j for j, c in enumerate(CAPABILITY_CODES)}
+
+
+@dataclass(frozen=True)
+class CatalogueState:
+    """Everything a match reads about the catalogue, never modified once published.
+
+    A match takes the current state once and reads only it; an edit builds the next state from
+    this one (a few array copies, the lexical postings it touches) and publishes it with one
+    attribute assignment. So matches run without a lock, and never see half an edit."""
+
+    workshops: tuple[Workshop, ...]
+    position: dict[str, int]
+    lats: np.ndarray  # degrees, float64
+    lons: np.ndarray
+    lat_rad: np.ndarray  # the same in radians, and the cosine of the latitude (haversine)
+    lon_rad: np.ndarray
+    cos_lat: np.ndarray
+    has: np.ndarray  # (workshops, capabilities) bool
+    has_by_code: np.ndarray  # its transpose, contiguous: one row per capability
+    accepts: np.ndarray
+    capacity: np.ndarray  # declared capacity (int64); live remaining capacity comes from the callback
+    lexical: LexicalIndex
+    row_pos: np.ndarray  # per vector id: position of its workshop (-1 when gone)
+    row_text: np.ndarray  # per vector id: index of the text (-1 = the description)
+    by_lat: np.ndarray = field(default=None)  # positions sorted by latitude (for a band of latitudes)
+
+    def __post_init__(self) -> None:
+        if self.by_lat is None:
+            object.__setattr__(self, "by_lat", np.argsort(self.lat_rad, kind="stable"))
+        object.__setattr__(self, "_lat_sorted", self.lat_rad[self.by_lat])
+
+    @classmethod
+    def build(cls, workshops: Sequence[Workshop], index: VectorIndex) -> CatalogueState:
+        ws = tuple(workshops)
+        position = {w.id: i for i, w in enumerate(ws)}
+        lats = np.array([w.lat for w in ws], dtype=np.float64)
+        lons = np.array([w.lon for w in ws], dtype=np.float64)
+        has = np.zeros((len(ws), len(CAPABILITY_CODES)), dtype=bool)
+        for i, w in enumerate(ws):
+            has[i, [CODE_POS[c] for c in w.capabilities]] = True
+        row_pos, row_text = index.row_table(position)
+        return cls(ws, position, lats, lons, np.radians(lats), np.radians(lons), np.cos(np.radians(lats)), has,
+                   np.ascontiguousarray(has.T), np.array([w.accepts_companies for w in ws], dtype=bool),
+                   np.array([w.capacity for w in ws], dtype=np.int64), LexicalIndex(ws), row_pos, row_text)
+
+    def distances(self, lat: float, lon: float, within_km: float | None = None) -> np.ndarray:
+        """:func:`matcher.gazetteer.haversine_km` to every workshop, bit for bit, from the
+        precomputed radians and cosines.
+
+        With ``within_km``, only the workshops of the band of latitudes that can lie that close
+        are measured (a great-circle distance is at least the difference of latitudes); the
+        others get ``inf``, being surely further than ``within_km``."""
+        lat1, lon1 = math.radians(lat), math.radians(lon)
+        if within_km is None:
+            lat2, lon2, cos2 = self.lat_rad, self.lon_rad, self.cos_lat
+        else:
+            half = within_km / EARTH_RADIUS_KM + 1e-9
+            lo, hi = np.searchsorted(self._lat_sorted, [lat1 - half, lat1 + half], side="left")
+            band = self.by_lat[lo:hi]
+            lat2, lon2, cos2 = self.lat_rad[band], self.lon_rad[band], self.cos_lat[band]
+        a = np.sin((lat2 - lat1) / 2.0) ** 2 + math.cos(lat1) * cos2 * np.sin((lon2 - lon1) / 2.0) ** 2
+        near = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        if within_km is None:
+            return near
+        out = np.full(self.lat_rad.size, np.inf)
+        out[band] = near
+        return out
+
+    def _rows(self, index: VectorIndex, pos: int | None, workshop_id: str, gone: Sequence[int]) -> tuple:
+        """The row tables after ``workshop_id``'s vectors changed in ``index`` (it is at ``pos``)."""
+        size = max(index.next_id, self.row_pos.size)
+        row_pos = np.full(size, -1, dtype=np.int64)
+        row_text = np.zeros(size, dtype=np.int64)
+        row_pos[: self.row_pos.size] = self.row_pos
+        row_text[: self.row_text.size] = self.row_text
+        row_pos[np.asarray(gone, dtype=np.int64)] = -1
+        if pos is not None:
+            ids = np.asarray(index.by_workshop[workshop_id], dtype=np.int64)
+            row_pos[ids] = pos
+            row_text[ids] = np.arange(ids.size)
+            row_text[ids[-1]] = -1
+        return row_pos, row_text
+
+    def with_workshop(self, w: Workshop, index: VectorIndex, gone: Sequence[int]) -> CatalogueState:
+        """This state with ``w`` added (last) or replaced (in place); ``gone``: its former vector ids."""
+        pos = self.position.get(w.id)
+        lat, lon = np.float64(w.lat), np.float64(w.lon)
+        has_row = np.zeros(len(CAPABILITY_CODES), dtype=bool)
+        has_row[[CODE_POS[c] for c in w.capabilities]] = True
+        if pos is None:
+            pos = len(self.workshops)
+            workshops = (*self.workshops, w)
+            position = {**self.position, w.id: pos}
+            grow = lambda a, v: np.append(a, np.asarray([v], dtype=a.dtype))  # noqa: E731
+            lats, lons = grow(self.lats, lat), grow(self.lons, lon)
+            has = np.vstack([self.has, has_row[None, :]])
+            accepts, capacity = grow(self.accepts, w.accepts_companies), grow(self.capacity, w.capacity)
+            lexical = self.lexical.appended(w)
+        else:
+            old = self.workshops[pos]
+            workshops = (*self.workshops[:pos], w, *self.workshops[pos + 1 :])
+            position = self.position
+            lats, lons, has = self.lats.copy(), self.lons.copy(), self.has.copy()
+            accepts, capacity = self.accepts.copy(), self.capacity.copy()
+            lats[pos], lons[pos], has[pos] = lat, lon, has_row
+            accepts[pos], capacity[pos] = w.accepts_companies, w.capacity
+            lexical = self.lexical.replaced(pos, old, w)
+        row_pos, row_text = self._rows(index, pos, w.id, gone)
+        return CatalogueState(workshops, position, lats, lons, np.radians(lats), np.radians(lons),
+                              np.cos(np.radians(lats)), has, np.ascontiguousarray(has.T), accepts, capacity,
+                              lexical, row_pos, row_text)
+
+    def without_workshop(self, workshop_id: str, index: VectorIndex, gone: Sequence[int]) -> CatalogueState:
+        pos = self.position[workshop_id]
+        workshops = (*self.workshops[:pos], *self.workshops[pos + 1 :])
+        position = {w.id: i for i, w in enumerate(workshops)}
+        drop = lambda a: np.delete(a, pos, axis=0)  # noqa: E731
+        lats, lons, has = drop(self.lats), drop(self.lons), drop(self.has)
+        row_pos, row_text = self._rows(index, None, workshop_id, gone)
+        row_pos = np.where(row_pos > pos, row_pos - 1, row_pos)
+        return CatalogueState(workshops, position, lats, lons, np.radians(lats), np.radians(lons),
+                              np.cos(np.radians(lats)), has, np.ascontiguousarray(has.T), drop(self.accepts),
+                              drop(self.capacity), self.lexical.removed(pos, self.workshops[pos]), row_pos, row_text)
 
 
 def validate_request(req: MatchRequest, s: Settings) -> tuple[str, float, int]:
@@ -151,27 +285,43 @@ class MatchService:
         cache = getattr(encoder, "cache", None)
         if cache is not None:
             cache.save()
-        self._set_catalogue(catalogue.workshops)
+        self.code_pos = CODE_POS
+        self._cap_labels = {c.code: c.label for c in taxonomy.capabilities}
+        self._edit_lock = threading.Lock()  # one catalogue edit at a time; matches take no lock
+        self._searcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="afn-search")
+        #: capabilities a service sentence names (to explain a result with the right sentence),
+        #: computed for the few sentences shown, not for the whole catalogue
+        self._sentence_codes = lru_cache(maxsize=1 << 16)(self._codes_named)
+        self.state = CatalogueState.build(catalogue.workshops, index)
         self.catalogue_digest = catalogue.digest
 
-    def _set_catalogue(self, workshops: Sequence[Workshop]) -> None:
-        self.workshops = list(workshops)
-        self.position = {w.id: i for i, w in enumerate(self.workshops)}
-        self.lats = np.array([w.lat for w in self.workshops], dtype=np.float64)
-        self.lons = np.array([w.lon for w in self.workshops], dtype=np.float64)
-        code_pos = {c: j for j, c in enumerate(CAPABILITY_CODES)}
-        self.has = np.zeros((len(self.workshops), len(CAPABILITY_CODES)), dtype=bool)
-        for i, w in enumerate(self.workshops):
-            self.has[i, [code_pos[c] for c in w.capabilities]] = True
-        self.code_pos = code_pos
-        self.accepts = np.array([w.accepts_companies for w in self.workshops], dtype=bool)
-        self.lexical = LexicalIndex(self.workshops)
-        self.row_pos, self.row_text = self.index.row_table(self.position)
-        #: capabilities each service sentence names (to explain a result with the right sentence)
-        self.service_codes = {
-            w.id: [{c for codes in self.inferer.lexical(t).values() for c in codes} for t in w.services]
-            for w in self.workshops
-        }
+    def _label(self, code: str) -> str:
+        label = self._cap_labels.get(code)
+        return label if label is not None else self.taxonomy.label(code)
+
+    def _codes_named(self, sentence: str) -> frozenset[str]:
+        return frozenset(c for codes in self.inferer.lexical(sentence).values() for c in codes)
+
+    # the current state's fields, for callers that read one of them (evaluation, platform, tests)
+    @property
+    def workshops(self) -> tuple[Workshop, ...]:
+        return self.state.workshops
+
+    @property
+    def position(self) -> dict[str, int]:
+        return self.state.position
+
+    @property
+    def lats(self) -> np.ndarray:
+        return self.state.lats
+
+    @property
+    def lons(self) -> np.ndarray:
+        return self.state.lons
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        return self.state.lexical
 
     # --- loading ---------------------------------------------------------------------
     @classmethod
@@ -188,20 +338,25 @@ class MatchService:
 
     # --- incremental catalogue edits ---------------------------------------------------
     def upsert_workshop(self, workshop: Workshop) -> None:
-        """Add or replace one workshop; the index is updated in place, without a rebuild."""
+        """Add or replace one workshop, without a rebuild: its texts are encoded, its vectors
+        replaced in the index, and a new catalogue state is published (a replaced workshop keeps
+        its position, a new one comes last). Matches running meanwhile finish on the old state."""
         vecs = self.encoder.encode(workshop.texts(), kind="passage")
-        if workshop.id in self.index.by_workshop:
-            self.index.update(workshop.id, vecs)
-        else:
-            self.index.add(workshop.id, vecs)
-        others = [w for w in self.workshops if w.id != workshop.id]
-        self._set_catalogue([*others, workshop])
+        with self._edit_lock:
+            gone = list(self.index.by_workshop.get(workshop.id, []))
+            if gone:
+                self.index.update(workshop.id, vecs)
+            else:
+                self.index.add(workshop.id, vecs)
+            self.state = self.state.with_workshop(workshop, self.index, gone)
 
     def remove_workshop(self, workshop_id: str) -> bool:
-        removed = self.index.remove(workshop_id)
-        if removed:
-            self._set_catalogue([w for w in self.workshops if w.id != workshop_id])
-        return removed
+        with self._edit_lock:
+            gone = list(self.index.by_workshop.get(workshop_id, []))
+            removed = self.index.remove(workshop_id)
+            if removed and workshop_id in self.state.position:
+                self.state = self.state.without_workshop(workshop_id, self.index, gone)
+            return removed
 
     # --- matching --------------------------------------------------------------------
     def validate(self, req: MatchRequest) -> tuple[str, float, int]:
@@ -245,41 +400,61 @@ class MatchService:
                 out[i] = self.match_vector(text, v, place, radius, k, reqs[i].only_with_capacity, switches=switches)
         return out
 
-    def _semantic(self, vector: np.ndarray) -> _Scored:
+    def _pool_size(self) -> int:
+        return min(self.index.n_rows, max(self.settings.candidate_pool * 8, 64))
+
+    def _search(self, vector: np.ndarray) -> Future:
+        """The FAISS search of the candidate pool, started on a worker thread: it runs (without
+        the GIL) while the match computes everything that does not need it."""
+        return self._searcher.submit(self.index.search_arrays, vector, self._pool_size())
+
+    def _semantic(self, vector: np.ndarray, st: CatalogueState | None = None, found: Future | None = None) -> _Scored:
         """Per workshop: mean of its best service similarities, and its description similarity.
 
         Workshops outside the retrieved pool get the pool's lowest similarity."""
-        n = len(self.workshops)
-        pool = min(self.index.n_rows, max(self.settings.candidate_pool * 8, 64))
-        ids, sims = self.index.search_arrays(vector, pool)  # best first
+        st = st or self.state
+        n = len(st.workshops)
+        if found is None:
+            ids, sims = self.index.search_arrays(vector, self._pool_size())  # best first
+        else:
+            ids, sims = found.result()
         floor = float(sims[-1]) if sims.size else 0.0
-        pos, text = self.row_pos[ids], self.row_text[ids]
+        inside = ids < st.row_pos.size  # rows added after this state was taken are not its own
+        if not inside.all():
+            ids, sims = ids[inside], sims[inside]
+        pos, text = st.row_pos[ids], st.row_text[ids]
         known = pos >= 0
         desc = np.full(n, floor, dtype=np.float32)
         is_desc = known & (text < 0)
         desc[pos[is_desc]] = sims[is_desc]
-        svc_pos, svc_sims = pos[known & (text >= 0)], sims[known & (text >= 0)]
+        is_svc = known & (text >= 0)
+        svc_pos, svc_sims = pos[is_svc], sims[is_svc]
+        # group the service rows by workshop, best first inside each group (stable sort): the
+        # r-th row of a group is the workshop's r-th best service
+        order = np.argsort(svc_pos, kind="stable")
+        svc_pos, svc_sims = svc_pos[order], svc_sims[order]
+        starts = np.flatnonzero(np.diff(svc_pos, prepend=-1)) if svc_pos.size else np.zeros(0, dtype=np.int64)
+        sizes = np.diff(starts, append=svc_pos.size)
+        owners = svc_pos[starts]
         total = np.zeros(n, dtype=np.float64)
         top = self.settings.semantic_top_services
-        for _ in range(top):  # peel off each workshop's best remaining service, ``top`` times
-            if not svc_pos.size:
-                total += floor
-                continue
-            _, first = np.unique(svc_pos, return_index=True)
+        for r in range(top):  # each workshop's r-th best service, the pool's floor when it has none
             got = np.full(n, floor, dtype=np.float64)
-            got[svc_pos[first]] = svc_sims[first]
+            deep = sizes > r
+            got[owners[deep]] = svc_sims[starts[deep] + r]
             total += got
-            rest = np.ones(svc_pos.size, dtype=bool)
-            rest[first] = False
-            svc_pos, svc_sims = svc_pos[rest], svc_sims[rest]
-        return _Scored((total / top).astype(np.float32), desc)
+        return _Scored((total / top).astype(np.float32), desc, owners, np.sort(pos[is_desc]))
 
-    def _coverage(self, groups: list[list[str]], machine: bool) -> np.ndarray:
+    def _coverage(self, groups: list[list[str]], machine: bool, st: CatalogueState | None = None) -> np.ndarray:
+        """Share of the need's (machine or other) groups each workshop satisfies."""
+        st = st or self.state
         chosen = [g for g in groups if is_machine_group(g) == machine]
         if not chosen:
-            return np.ones(len(self.workshops), dtype=np.float32)
-        ok = np.stack([self.has[:, [self.code_pos[c] for c in g]].any(axis=1) for g in chosen], axis=1)
-        return ok.mean(axis=1).astype(np.float32)
+            return np.ones(len(st.workshops), dtype=np.float32)
+        count = np.zeros(len(st.workshops), dtype=np.int64)
+        for g in chosen:  # one contiguous row per capability: no gather over the catalogue
+            count += st.has_by_code[[CODE_POS[c] for c in g]].any(axis=0)
+        return (count / len(chosen)).astype(np.float32)  # == the mean of the booleans, exactly
 
     def _widen(self, radius: float, dist: np.ndarray, usable: np.ndarray, notes: list[str]) -> float:
         """The radius to search: widened (×2 per step, with a note) until a workshop covers the need."""
@@ -315,6 +490,8 @@ class MatchService:
         switches: Switches = Switches(),
     ) -> MatchResponse:
         s = self.settings
+        st = self.state  # read once: an edit publishing a new state meanwhile does not affect this match
+        found = self._search(vector)
         inference = self.inferer.infer(text, vector)
         commune = place.commune
         commune_out = CommuneOut(insee=commune.insee, name=commune.name, dep=commune.dep,
@@ -324,18 +501,21 @@ class MatchService:
             return MatchResponse(out_of_scope=True, message=OUT_OF_SCOPE_MESSAGE, commune=commune_out,
                                  radius_km=radius, requested_radius_km=radius, inferred_capabilities=[],
                                  notes=notes, results=[])
-        remaining = self._remaining()
+        remaining = self._remaining(st)
         has_room = remaining > 0
-        dist = haversine_km(place.lat, place.lon, self.lats, self.lons)
         groups = inference.groups if switches.capabilities else []
-        machine_cov = self._coverage(groups, machine=True)
-        service_cov = self._coverage(groups, machine=False)
+        machine_cov = self._coverage(groups, machine=True, st=st)
+        service_cov = self._coverage(groups, machine=False, st=st)
         aff = np.array([inference.affinity[c] for c in CAPABILITY_CODES], dtype=np.float32)
-        affinity = (self.has * aff).sum(axis=1).astype(np.float32)
 
-        usable = self.accepts & (machine_cov >= 1.0) & (service_cov >= 1.0)
+        usable = st.accepts & (machine_cov >= 1.0) & (service_cov >= 1.0)
         if only_with_capacity:
             usable &= has_room
+        # distances: first only where a candidate can be (within radius × widening factor),
+        # over the whole catalogue when the radius must widen or distance plays no part
+        dist = st.distances(place.lat, place.lon, within_km=radius * max(s.radius_widen_factor, 1.0))
+        if not switches.distance or not (usable & (dist <= radius)).any():
+            dist = st.distances(place.lat, place.lon)
         effective = self._widen(radius, dist, usable, notes) if switches.distance else radius
         if switches.distance:
             # in range, plus workshops a little further that cover the whole need
@@ -345,20 +525,24 @@ class MatchService:
         if only_with_capacity:
             candidates &= has_room
         idx = np.flatnonzero(candidates)
-        sem = self._semantic(vector)
-        lexical = self.lexical.scores(text)
+        lexical = st.lexical.scores(text, at=idx)
+        # the affinity of the candidates only: the same row sums as over the whole catalogue
+        affinity = (st.has[idx] * aff).sum(axis=1).astype(np.float32)
+        sem = self._semantic(vector, st, found)  # the search has run meanwhile
         feats = Features(
-            semantic=relative(sem.service_best)[idx], description=relative(sem.description)[idx],
-            lexical=lexical[idx],
-            machine_coverage=machine_cov[idx], service_coverage=service_cov[idx], affinity=affinity[idx],
-            distance_km=dist[idx], has_room=has_room[idx], accepts_companies=self.accepts[idx],
+            semantic=relative(sem.service_best, idx, sem.service_touched),
+            description=relative(sem.description, idx, sem.description_touched),
+            lexical=lexical,
+            machine_coverage=machine_cov[idx], service_coverage=service_cov[idx], affinity=affinity,
+            distance_km=dist[idx], has_room=has_room[idx], accepts_companies=st.accepts[idx],
             beyond_radius=dist[idx] > effective,
         )
         scores = combine(feats, s, switches)
-        results = []
-        for j in top_k(scores, k):
-            i = int(idx[j])
-            results.append(self._result(i, float(scores[j]), place, inference, vector, int(remaining[i])))
+        best = top_k(scores, k)
+        chosen = idx[best]
+        kms = display_km(place.lat, place.lon, st.lats[chosen], st.lons[chosen])  # all at once
+        results = [self._result(st, int(i), float(sc), place, inference, vector, int(remaining[i]), km)
+                   for i, sc, km in zip(chosen, scores[best], kms, strict=True)]
         if not results:
             notes.append("Aucun atelier trouvé avec ces critères.")
         elif any(r.distance_km > effective for r in results):
@@ -370,44 +554,57 @@ class MatchService:
         if len(groups) >= 2 and not (usable & (dist <= radius)).any():
             # checked on the requested radius, before any widening: two or three workshops
             # near the company can beat a single one far away
-            route = self._route(groups, idx, scores, dist, radius, remaining, place, inference, vector)
+            route = self._route(st, groups, idx, scores, dist, radius, remaining, place, inference, vector)
         return MatchResponse(out_of_scope=False, commune=commune_out, radius_km=effective,
                              requested_radius_km=radius, inferred_capabilities=inference.groups,
                              notes=notes, results=results, route=route)
 
-    def _route(self, groups: list[list[str]], idx: np.ndarray, scores: np.ndarray, dist: np.ndarray,
-               radius: float, remaining: np.ndarray, place: Resolution, inference: Inference,
+    def _route(self, st: CatalogueState, groups: list[list[str]], idx: np.ndarray, scores: np.ndarray,
+               dist: np.ndarray, radius: float, remaining: np.ndarray, place: Resolution, inference: Inference,
                vector: np.ndarray) -> RouteOut | None:
         """2 or 3 workshops within the radius, accepting companies, that together cover every group."""
+        keep = st.accepts[idx] & (dist[idx] <= radius)
+        near, near_scores = idx[keep], scores[keep]
+        kms = display_km(place.lat, place.lon, st.lats[near], st.lons[near])  # as displayed in each result
         pool = []
-        for i, score in zip(idx, scores, strict=True):
-            w = self.workshops[i]
-            if w.accepts_companies and dist[i] <= radius:
-                km = round(geodesic_km(place.lat, place.lon, w.lat, w.lon), 1)  # as displayed in each result
-                pool.append(RouteCandidate(w.id, frozenset(w.capabilities), float(score), km, w.name))
+        for i, score, km in zip(near, near_scores, kms, strict=True):
+            w = st.workshops[i]
+            pool.append(RouteCandidate(w.id, frozenset(w.capabilities), float(score), km, w.name))
         route = best_route(groups, pool, label=self.taxonomy.label)
         if route is None:
             return None
         by_id = {c.workshop_id: c for c in pool}
         return RouteOut(reason=route.reason, workshops=[
-            self._result(self.position[w], by_id[w].score, place, inference, vector, int(remaining[self.position[w]]))
+            self._result(st, st.position[w], by_id[w].score, place, inference, vector,
+                         int(remaining[st.position[w]]), by_id[w].distance_km)
             for w in route.workshop_ids
         ])
 
-    def _remaining(self) -> np.ndarray:
+    def _remaining(self, st: CatalogueState) -> np.ndarray:
+        """Remaining capacity of every workshop: the declared one, overridden by the callback's
+        live figures (which may name only the workshops holding leads)."""
         live = self.remaining_capacity() if self.remaining_capacity else {}
-        return np.array([live.get(w.id, w.capacity) for w in self.workshops], dtype=np.int64)
+        out = st.capacity.copy()
+        for wid, value in live.items():
+            pos = st.position.get(wid)
+            if pos is not None:
+                out[pos] = value
+        return out
 
     def best_service(self, w: Workshop, vector: np.ndarray, codes: list[str]) -> str:
         """The service sentence closest to the need, preferring one that names a matched capability."""
-        sims = (self.index.vectors_of(w.id) @ vector)[: len(w.services)]
-        naming = [k for k, found in enumerate(self.service_codes[w.id]) if found & set(codes)]
-        pool = naming or range(len(w.services))
-        return w.services[max(pool, key=lambda k: sims[k])]
+        try:
+            sims = (self.index.vectors_of(w.id) @ vector)[: len(w.services)]
+        except KeyError:  # removed by an edit while this match ran: any sentence will do
+            return w.services[0]
+        wanted = set(codes)
+        naming = [k for k, t in enumerate(w.services) if self._sentence_codes(t) & wanted]
+        pool = [k for k in (naming or range(len(w.services))) if k < sims.size] or [0]
+        return w.services[max(pool, key=lambda k: sims[k] if k < sims.size else -np.inf)]
 
-    def _result(self, i: int, score: float, place: Resolution, inference: Inference, vector: np.ndarray,
-                remaining: int) -> MatchResult:
-        w = self.workshops[i]
+    def _result(self, st: CatalogueState, i: int, score: float, place: Resolution, inference: Inference,
+                vector: np.ndarray, remaining: int, km: float) -> MatchResult:
+        w = st.workshops[i]
         own = set(w.capabilities)
         required = inference.codes
         if required:
@@ -416,7 +613,6 @@ class MatchService:
             ranked = sorted(own, key=lambda c: -inference.affinity.get(c, 0.0))
             matched = ranked[:2]
         missing = [c for c in required if c not in own]
-        km = round(geodesic_km(place.lat, place.lon, w.lat, w.lon), 1)
         service = self.best_service(w, vector, matched)
         return MatchResult(
             workshop_id=w.id, name=w.name, profile=w.profile, commune=w.commune, score=round(score, 4),
@@ -431,9 +627,9 @@ class MatchService:
         """One French sentence a company can read."""
         parts = []
         if matched:
-            parts.append("Sait faire : " + ", ".join(self.taxonomy.label(c).lower() for c in matched))
+            parts.append("Sait faire : " + ", ".join(self._label(c).lower() for c in matched))
         if missing:
-            parts.append("ne propose pas : " + ", ".join(self.taxonomy.label(c).lower() for c in missing))
+            parts.append("ne propose pas : " + ", ".join(self._label(c).lower() for c in missing))
         parts.append(f"service le plus proche : « {service} »")
         parts.append(f"à {fr_number(km)} km")
         if not w.accepts_companies:
@@ -454,12 +650,15 @@ def ensure_index(
 ) -> VectorIndex:
     """Load the persisted index when its manifest matches, else build and publish a new one."""
     folder = settings.resolved_index_dir
+    kind = settings.resolved_index_kind(sum(len(w.services) + 1 for w in catalogue.workshops))
     wanted = Manifest(model_id=encoder.model_id, catalogue_digest=catalogue.digest,
-                      taxonomy_digest=taxonomy.digest, kind=settings.index_kind, dim=encoder.dim)
+                      taxonomy_digest=taxonomy.digest, kind=kind, dim=encoder.dim)
     current = read_manifest(folder)
     if current is not None and current.key() == wanted.key():
         try:
-            return VectorIndex.load(folder)[0]
+            index = VectorIndex.load(folder)[0]
+            index.tune(ivf_nprobe=settings.ivf_nprobe)
+            return index
         except (OSError, ValueError, RuntimeError):
             pass  # damaged: rebuild below
 
@@ -471,7 +670,8 @@ def ensure_index(
             cache.save()
         return vecs
 
-    index = build_index(catalogue.workshops, encode, encoder.dim, settings.index_kind, settings.hnsw_m, progress)
+    index = build_index(catalogue.workshops, encode, encoder.dim, kind, settings.hnsw_m, progress,
+                        ivf_nlist=settings.ivf_nlist, ivf_nprobe=settings.ivf_nprobe)
     index.save(folder, wanted)
     return index
 

@@ -46,9 +46,18 @@ class Settings(BaseSettings):
     passage_prefix: str = "query: "
     batch_size: int = Field(16, ge=1, le=4096)
     device: str = "cpu"
+    encoder_int8: bool = Field(
+        False, description="Encodeur quantifié int8 (environ 1,4 × plus rapide, nDCG@10 dev 0,946 au lieu de 0,947) ; "
+        "non activé par défaut (voir eval/BENCH.md).")
 
     # --- index -------------------------------------------------------------
-    index_kind: str = Field("flat", pattern="^(flat|hnsw)$")
+    index_kind: str = Field(
+        "auto", pattern="^(auto|flat|hnsw|ivf)$",
+        description="Index vectoriel : exact (flat), IVF, HNSW, ou auto (exact jusqu'à exact_max_rows textes, IVF au-delà).")
+    exact_max_rows: int = Field(
+        20000, ge=0, description="Nombre de textes indexés au-delà duquel l'index auto passe de la recherche exacte à l'IVF.")
+    ivf_nlist: int = Field(0, ge=0, description="Listes de l'IVF (0 : environ 4 √textes).")
+    ivf_nprobe: int = Field(64, ge=1, le=65536, description="Listes de l'IVF parcourues par recherche.")
     hnsw_m: int = Field(32, ge=4, le=128)
 
     # --- geocoding ---------------------------------------------------------
@@ -129,6 +138,12 @@ class Settings(BaseSettings):
     @property
     def resolved_model_dir(self) -> Path:
         return self.model_dir or self.cache_dir / "models" / "multilingual-e5-small"
+
+    def resolved_index_kind(self, n_rows: int) -> str:
+        """The index kind for ``n_rows`` indexed texts (``auto``: exact while it stays cheap)."""
+        if self.index_kind != "auto":
+            return self.index_kind
+        return "flat" if n_rows <= self.exact_max_rows else "ivf"
 
     @property
     def resolved_index_dir(self) -> Path:

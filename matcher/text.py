@@ -63,6 +63,12 @@ def tokens(text: str, *, stemmed: bool = True, drop_stopwords: bool = True) -> l
     return out
 
 
+@lru_cache(maxsize=4096)
+def query_tokens(text: str) -> tuple[str, ...]:
+    """:func:`tokens` of a need, cached: the capability inference and BM25 both tokenise it."""
+    return tuple(tokens(text))
+
+
 def fr_number(x: float, digits: int = 1) -> str:
     """A number as French readers write it: decimal comma, no useless zeros (3,6 ; 40)."""
     return f"{round(x, digits):g}".replace(".", ",")
