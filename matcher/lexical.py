@@ -41,9 +41,13 @@ Postings = tuple[np.ndarray, np.ndarray]  # (document positions int32, term freq
 class LexicalIndex:
     """BM25 scores of a need against every workshop, scaled to [0, 1] by the best score."""
 
-    def __init__(self, workshops: Sequence[Workshop] | None = None, *, _from: tuple | None = None):
+    def __init__(self, workshops: Sequence[Workshop] | None = None, *, documents: Iterable[list[str]] | None = None,
+                 _from: tuple | None = None):
+        """From the workshops, or from their :func:`document_tokens` already computed."""
         if _from is not None:
             self.postings, self.doc_len, self.total_len = _from
+        elif documents is not None:
+            self.postings, self.doc_len, self.total_len = _build(documents)
         else:
             self.postings, self.doc_len, self.total_len = _build(document_tokens(w) for w in workshops or [])
         self._columns: dict[str, np.ndarray] = {}  # term -> its BM25 score per posting (lazy)

@@ -82,10 +82,12 @@ class Platform:
         migrate(engine)
         from .catalogue import load_catalogue
 
+        packed = settings.packed_catalogue_above
         with transaction(sessions(engine)) as s:
-            if settings.seed_catalogue:
-                store.seed_workshops(s, load_catalogue(settings.catalogue).workshops, source=str(settings.catalogue.name))
-            workshops = store.load_workshops(s)
+            if settings.seed_catalogue and not store.count_workshops(s):
+                store.seed_workshops(s, load_catalogue(settings.catalogue, packed_above=packed).workshops,
+                                     source=str(settings.catalogue.name))
+            workshops = store.load_workshops(s, packed_above=packed)
         if not workshops:
             raise AfnError("La base ne contient aucun atelier : importez un catalogue.", code="catalogue_vide")
         encoder = encoder or load_encoder(settings)

@@ -13,13 +13,23 @@ from functools import lru_cache
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .catalogue import Catalogue, Workshop, load_catalogue
+from .catalogue import (
+    Catalogue,
+    PackedWorkshops,
+    Workshop,
+    appended,
+    load_catalogue,
+    pack,
+    removed,
+    replaced,
+    workshop_ids,
+)
 from .encoder import Encoder, load_encoder, prepare_model
 from .errors import AfnError, InvalidInput, UnknownCommune
 from .gazetteer import EARTH_RADIUS_KM, Gazetteer, Resolution, display_km, geocode_address
 from .index import Manifest, VectorIndex, build_index, read_manifest
 from .inference import CapabilityInferer, Inference, is_machine_group, load_scope_examples
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, document_tokens
 from .ranking import Features, Switches, combine, relative, top_k
 from .route import RouteCandidate, best_route
 from .settings import Settings, get_settings
@@ -114,7 +124,7 @@ class CatalogueState:
     this one (a few array copies, the lexical postings it touches) and publishes it with one
     attribute assignment. So matches run without a lock, and never see half an edit."""
 
-    workshops: tuple[Workshop, ...]
+    workshops: Sequence[Workshop]  # a tuple, or packed above settings.packed_catalogue_above
     position: dict[str, int]
     lats: np.ndarray  # degrees, float64
     lons: np.ndarray
@@ -137,17 +147,23 @@ class CatalogueState:
 
     @classmethod
     def build(cls, workshops: Sequence[Workshop], index: VectorIndex) -> CatalogueState:
-        ws = tuple(workshops)
-        position = {w.id: i for i, w in enumerate(ws)}
-        lats = np.array([w.lat for w in ws], dtype=np.float64)
-        lons = np.array([w.lon for w in ws], dtype=np.float64)
-        has = np.zeros((len(ws), len(CAPABILITY_CODES)), dtype=bool)
+        """The state of ``workshops`` (a list is frozen into a tuple; packed workshops stay
+        packed), read in one pass: a packed catalogue is decoded once."""
+        ws = workshops if isinstance(workshops, PackedWorkshops) else tuple(workshops)
+        n = len(ws)
+        lats, lons = np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float64)
+        has = np.zeros((n, len(CAPABILITY_CODES)), dtype=bool)
+        accepts, capacity = np.empty(n, dtype=bool), np.empty(n, dtype=np.int64)
+        documents: list[list[str]] = []
         for i, w in enumerate(ws):
+            lats[i], lons[i], accepts[i], capacity[i] = w.lat, w.lon, w.accepts_companies, w.capacity
             has[i, [CODE_POS[c] for c in w.capabilities]] = True
+            documents.append(document_tokens(w))
+        position = {wid: i for i, wid in enumerate(workshop_ids(ws))}
         row_pos, row_text = index.row_table(position)
         return cls(ws, position, lats, lons, np.radians(lats), np.radians(lons), np.cos(np.radians(lats)), has,
-                   np.ascontiguousarray(has.T), np.array([w.accepts_companies for w in ws], dtype=bool),
-                   np.array([w.capacity for w in ws], dtype=np.int64), LexicalIndex(ws), row_pos, row_text)
+                   np.ascontiguousarray(has.T), accepts, capacity, LexicalIndex(documents=documents), row_pos,
+                   row_text)
 
     def distances(self, lat: float, lon: float, within_km: float | None = None) -> np.ndarray:
         """:func:`matcher.gazetteer.haversine_km` to every workshop, bit for bit, from the
@@ -195,7 +211,7 @@ class CatalogueState:
         has_row[[CODE_POS[c] for c in w.capabilities]] = True
         if pos is None:
             pos = len(self.workshops)
-            workshops = (*self.workshops, w)
+            workshops = appended(self.workshops, w)
             position = {**self.position, w.id: pos}
             grow = lambda a, v: np.append(a, np.asarray([v], dtype=a.dtype))  # noqa: E731
             lats, lons = grow(self.lats, lat), grow(self.lons, lon)
@@ -204,7 +220,7 @@ class CatalogueState:
             lexical = self.lexical.appended(w)
         else:
             old = self.workshops[pos]
-            workshops = (*self.workshops[:pos], w, *self.workshops[pos + 1 :])
+            workshops = replaced(self.workshops, pos, w)
             position = self.position
             lats, lons, has = self.lats.copy(), self.lons.copy(), self.has.copy()
             accepts, capacity = self.accepts.copy(), self.capacity.copy()
@@ -218,8 +234,8 @@ class CatalogueState:
 
     def without_workshop(self, workshop_id: str, index: VectorIndex, gone: Sequence[int]) -> CatalogueState:
         pos = self.position[workshop_id]
-        workshops = (*self.workshops[:pos], *self.workshops[pos + 1 :])
-        position = {w.id: i for i, w in enumerate(workshops)}
+        workshops = removed(self.workshops, pos)
+        position = {wid: i for i, wid in enumerate(workshop_ids(workshops))}
         drop = lambda a: np.delete(a, pos, axis=0)  # noqa: E731
         lats, lons, has = drop(self.lats), drop(self.lons), drop(self.has)
         row_pos, row_text = self._rows(index, None, workshop_id, gone)
@@ -292,7 +308,7 @@ class MatchService:
         #: capabilities a service sentence names (to explain a result with the right sentence),
         #: computed for the few sentences shown, not for the whole catalogue
         self._sentence_codes = lru_cache(maxsize=1 << 16)(self._codes_named)
-        self.state = CatalogueState.build(catalogue.workshops, index)
+        self.state = CatalogueState.build(pack(catalogue.workshops, settings.packed_catalogue_above), index)
         self.catalogue_digest = catalogue.digest
 
     def _label(self, code: str) -> str:
@@ -304,7 +320,7 @@ class MatchService:
 
     # the current state's fields, for callers that read one of them (evaluation, platform, tests)
     @property
-    def workshops(self) -> tuple[Workshop, ...]:
+    def workshops(self) -> Sequence[Workshop]:
         return self.state.workshops
 
     @property
@@ -330,7 +346,7 @@ class MatchService:
     ) -> MatchService:
         settings = settings or get_settings()
         encoder = encoder or load_encoder(settings)
-        catalogue = load_catalogue(settings.catalogue)
+        catalogue = load_catalogue(settings.catalogue, packed_above=settings.packed_catalogue_above)
         taxonomy = load_taxonomy(settings.taxonomy)
         gazetteer = Gazetteer.load(settings.gazetteer)
         index = ensure_index(settings, encoder, catalogue, taxonomy, progress=progress)
@@ -690,7 +706,7 @@ def prepare(settings: Settings | None = None, progress: Progress | None = None) 
     prepare_model(settings, progress=progress)
     encoder = load_encoder(settings)
     done["modèle"] = f"{encoder.model_id} ({time.perf_counter() - t:.1f} s)"
-    catalogue = load_catalogue(settings.catalogue)
+    catalogue = load_catalogue(settings.catalogue, packed_above=settings.packed_catalogue_above)
     taxonomy = load_taxonomy(settings.taxonomy)
     t = time.perf_counter()
     index = ensure_index(settings, encoder, catalogue, taxonomy, progress=progress)

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     ivf_nlist: int = Field(0, ge=0, description="Listes de l'IVF (0 : environ 4 √textes).")
     ivf_nprobe: int = Field(64, ge=1, le=65536, description="Listes de l'IVF parcourues par recherche.")
     hnsw_m: int = Field(32, ge=4, le=128)
+    packed_catalogue_above: int = Field(
+        20000, ge=0, description="Nombre d'ateliers au-delà duquel les fiches sont gardées compressées en mémoire "
+        "(environ 8 fois moins de mémoire ; une fiche affichée est décodée à la demande).")
 
     # --- geocoding ---------------------------------------------------------
     online_geocoding: bool = Field(False, description="Géocodage d'adresses par la BAN (en ligne).")

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .catalogue import Workshop
+from .catalogue import PackedWorkshops, Workshop
 from .errors import Conflict, InvalidInput, NotFound
 from .leads import OCCUPYING, LeadStatus, is_expired, next_status
 from .models import ApiKeyRow, EventRow, LeadRow, NeedRow, WorkshopRow, utcnow
@@ -44,18 +44,33 @@ def workshop_row(w: Workshop, source: str = "catalogue") -> WorkshopRow:
                        record=w.model_dump(mode="json"), source=source, version=1, updated_at=utcnow())
 
 
-def seed_workshops(s: Session, workshops: Sequence[Workshop], source: str = "catalogue") -> int:
-    """Load the catalogue into an empty table; a table with rows is left alone."""
-    if s.scalar(select(func.count()).select_from(WorkshopRow)):
+def count_workshops(s: Session) -> int:
+    return int(s.scalar(select(func.count()).select_from(WorkshopRow)) or 0)
+
+
+def seed_workshops(s: Session, workshops: Sequence[Workshop], source: str = "catalogue", chunk: int = 2000) -> int:
+    """Load the catalogue into an empty table; a table with rows is left alone. Rows are
+    written ``chunk`` at a time, so a large catalogue is never all held as ORM objects."""
+    if count_workshops(s):
         return 0
-    s.add_all(workshop_row(w, source) for w in workshops)
+    for start in range(0, len(workshops), chunk):
+        rows = [workshop_row(workshops[i], source) for i in range(start, min(start + chunk, len(workshops)))]
+        s.add_all(rows)
+        s.flush()
+        for row in rows:
+            s.expunge(row)
     add_event(s, SYSTEM, "catalogue.seeded", data={"workshops": len(workshops), "source": source})
     return len(workshops)
 
 
-def load_workshops(s: Session) -> list[Workshop]:
-    rows = s.scalars(select(WorkshopRow).order_by(WorkshopRow.id)).all()
-    return [Workshop.model_validate(r.record) for r in rows]
+def load_workshops(s: Session, packed_above: int | None = None) -> Sequence[Workshop]:
+    """Every workshop, in id order; packed (:class:`PackedWorkshops`) when there are more than
+    ``packed_above``, read a chunk at a time."""
+    records = s.execute(select(WorkshopRow.record).order_by(WorkshopRow.id).execution_options(yield_per=2000)).scalars()
+    workshops = (Workshop.model_validate(r) for r in records)
+    if packed_above is not None and count_workshops(s) > packed_above:
+        return PackedWorkshops(workshops)
+    return list(workshops)
 
 
 def get_workshop(s: Session, workshop_id: str, *, lock: bool = False) -> WorkshopRow:

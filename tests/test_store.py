@@ -48,6 +48,28 @@ def test_migrations_are_idempotent_and_seed_once(factory, database_url, catalogu
     assert {w.id: w for w in loaded} == catalogue.by_id()
 
 
+
+@pytest.mark.parametrize(("packed_above", "packed"), [(None, False), (10_000, False), (0, True)])
+def test_workshops_load_packed_above_the_threshold(factory, catalogue, packed_above, packed):
+    """A large table is read a chunk at a time into packed workshops: same records, id order."""
+    from matcher.catalogue import PackedWorkshops
+
+    with transaction(factory) as s:
+        loaded = store.load_workshops(s, packed_above=packed_above)
+    assert isinstance(loaded, PackedWorkshops) == packed
+    assert list(loaded) == sorted(catalogue.workshops, key=lambda w: w.id)
+
+
+def test_seeding_in_chunks_writes_every_row_once(database_url, catalogue):
+    engine = make_engine(database_url)
+    migrate(engine)
+    with transaction(sessions(engine)) as s:
+        assert store.seed_workshops(s, catalogue.workshops, chunk=7) == len(catalogue.workshops)
+    with transaction(sessions(engine)) as s:
+        assert store.count_workshops(s) == len(catalogue.workshops)
+        assert {w.id: w for w in store.load_workshops(s)} == catalogue.by_id()
+    engine.dispose()
+
 def test_lead_lifecycle_writes_one_event_per_change(factory, catalogue):
     w = open_workshop(catalogue)
     with transaction(factory) as s:
