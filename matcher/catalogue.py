@@ -252,32 +252,36 @@ def _parsed(lines: Iterable[str], source: str) -> Iterator[Workshop]:
         yield w
 
 
-def parse_lines(lines: list[str], source: str = "catalogue", packed_above: int | None = None) -> Sequence[Workshop]:
-    """Validate JSONL lines; errors name the line number (1-based) and the field. More than
-    ``packed_above`` workshops are packed as they are read (never all held as objects)."""
-    count = sum(1 for line in lines if line.strip())
+def _collect(workshops: Iterable[Workshop], count: int, packed_above: int | None, source: str) -> Sequence[Workshop]:
     if packed_above is not None and count > packed_above:
-        out: Sequence[Workshop] = PackedWorkshops(_parsed(lines, source))
+        out: Sequence[Workshop] = PackedWorkshops(workshops)
     else:
-        out = list(_parsed(lines, source))
+        out = list(workshops)
     if not out:
         raise DataError(f"{source} : aucun atelier.")
     return out
 
 
+def parse_lines(lines: list[str], source: str = "catalogue", packed_above: int | None = None) -> Sequence[Workshop]:
+    """Validate JSONL lines; errors name the line number (1-based) and the field. More than
+    ``packed_above`` workshops are packed as they are read (never all held as objects)."""
+    count = sum(1 for line in lines if line.strip())
+    return _collect(_parsed(lines, source), count, packed_above, source)
+
+
 def load_catalogue(path: Path, packed_above: int | None = None) -> Catalogue:
-    """Read a JSONL catalogue; raise :class:`DataError` with a French message when invalid."""
+    """Read a JSONL catalogue a line at a time; raise :class:`DataError` with a French message
+    when invalid."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open(encoding="utf-8") as f:
+            count = sum(1 for line in f if line.strip())
+        with path.open(encoding="utf-8") as f:
+            workshops = _collect(_parsed(f, str(path)), count, packed_above, str(path))
     except FileNotFoundError as exc:
         raise DataError(f"Catalogue introuvable : {path}") from exc
-    try:
-        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"Catalogue {path} : encodage invalide (UTF-8 attendu).") from exc
-    del raw
-    workshops = parse_lines(text.splitlines(), source=str(path), packed_above=packed_above)
     return Catalogue(workshops=workshops, digest=texts_digest(workshops))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -154,16 +154,18 @@ class CatalogueState:
         lats, lons = np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float64)
         has = np.zeros((n, len(CAPABILITY_CODES)), dtype=bool)
         accepts, capacity = np.empty(n, dtype=bool), np.empty(n, dtype=np.int64)
-        documents: list[list[str]] = []
-        for i, w in enumerate(ws):
-            lats[i], lons[i], accepts[i], capacity[i] = w.lat, w.lon, w.accepts_companies, w.capacity
-            has[i, [CODE_POS[c] for c in w.capabilities]] = True
-            documents.append(document_tokens(w))
+
+        def documents() -> Iterator[list[str]]:  # consumed a chunk at a time by the lexical index
+            for i, w in enumerate(ws):
+                lats[i], lons[i], accepts[i], capacity[i] = w.lat, w.lon, w.accepts_companies, w.capacity
+                has[i, [CODE_POS[c] for c in w.capabilities]] = True
+                yield document_tokens(w)
+
+        lexical = LexicalIndex(documents=documents())
         position = {wid: i for i, wid in enumerate(workshop_ids(ws))}
         row_pos, row_text = index.row_table(position)
         return cls(ws, position, lats, lons, np.radians(lats), np.radians(lons), np.cos(np.radians(lats)), has,
-                   np.ascontiguousarray(has.T), accepts, capacity, LexicalIndex(documents=documents), row_pos,
-                   row_text)
+                   np.ascontiguousarray(has.T), accepts, capacity, lexical, row_pos, row_text)
 
     def distances(self, lat: float, lon: float, within_km: float | None = None) -> np.ndarray:
         """:func:`matcher.gazetteer.haversine_km` to every workshop, bit for bit, from the
