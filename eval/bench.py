@@ -561,7 +561,7 @@ def bench_size(size: int, env: Env, cfg: BenchConfig, work: Path) -> dict:
     vectors = catalogue_vectors(env, workshops, cfg.seed + size)
     t = time.perf_counter()
     index = build_index(workshops, lambda texts: vectors, env.encoder.dim, kind, s.hnsw_m,
-                        ivf_nlist=s.ivf_nlist, ivf_nprobe=s.ivf_nprobe)
+                        ivf_nlist=s.ivf_nlist, ivf_nprobe=s.ivf_nprobe, ivf_codec=s.ivf_codec)
     out["index_faiss_s"] = time.perf_counter() - t
     t = time.perf_counter()
     index.save(folder / "index", _manifest(env, workshops, kind))
@@ -661,7 +661,8 @@ def run(cfg: BenchConfig, env: Env | None = None) -> dict:
                     "config": {"tailles": list(cfg.sizes), "besoins": cfg.runs, "requetes_http": cfg.http_runs,
                                "clients": list(cfg.clients), "requetes_par_client": cfg.requests_per_client,
                                "graine": cfg.seed, "index": env.settings.index_kind,
-                               "exact_max_rows": env.settings.exact_max_rows, "ivf_nprobe": env.settings.ivf_nprobe}}
+                               "exact_max_rows": env.settings.exact_max_rows, "ivf_nprobe": env.settings.ivf_nprobe,
+                               "ivf_codec": env.settings.ivf_codec}}
     report["construction"] = encoder_and_build(env, cfg)
     report["tailles"] = [bench_size(size, env, cfg, work) for size in cfg.sizes]
     if cfg.assignment:

@@ -670,7 +670,7 @@ def ensure_index(
     folder = settings.resolved_index_dir
     kind = settings.resolved_index_kind(sum(len(w.services) + 1 for w in catalogue.workshops))
     wanted = Manifest(model_id=encoder.model_id, catalogue_digest=catalogue.digest,
-                      taxonomy_digest=taxonomy.digest, kind=kind, dim=encoder.dim)
+                      taxonomy_digest=taxonomy.digest, kind=kind, dim=encoder.dim, ivf_codec=settings.ivf_codec)
     current = read_manifest(folder)
     if current is not None and current.key() == wanted.key():
         try:
@@ -689,7 +689,7 @@ def ensure_index(
         return vecs
 
     index = build_index(catalogue.workshops, encode, encoder.dim, kind, settings.hnsw_m, progress,
-                        ivf_nlist=settings.ivf_nlist, ivf_nprobe=settings.ivf_nprobe)
+                        ivf_nlist=settings.ivf_nlist, ivf_nprobe=settings.ivf_nprobe, ivf_codec=settings.ivf_codec)
     index.save(folder, wanted)
     return index
 

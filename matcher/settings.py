@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         20000, ge=0, description="Nombre de textes indexés au-delà duquel l'index auto passe de la recherche exacte à l'IVF.")
     ivf_nlist: int = Field(0, ge=0, description="Listes de l'IVF (0 : environ 4 √textes).")
     ivf_nprobe: int = Field(64, ge=1, le=65536, description="Listes de l'IVF parcourues par recherche.")
+    ivf_codec: str = Field(
+        "sq8", pattern="^(flat|sq8|pq)$",
+        description="Stockage des vecteurs de l'IVF : flat (float32), sq8 (un octet par dimension, 4 × moins de "
+        "mémoire, similarités approchées), pq (quantification produit, encore plus compacte, rappel plus faible).")
     hnsw_m: int = Field(32, ge=4, le=128)
     packed_catalogue_above: int = Field(
         20000, ge=0, description="Nombre d'ateliers au-delà duquel les fiches sont gardées compressées en mémoire "
