@@ -409,6 +409,25 @@ class VectorIndex:
             start, count = self.by_workshop.span(workshop_id)
             return self.index.reconstruct_batch(np.arange(start, start + count, dtype=np.int64))
 
+    def vectors_of_many(self, workshop_ids: Sequence[str]) -> list[np.ndarray | None]:
+        """:meth:`vectors_of` for several workshops in one FAISS call (``None`` for a workshop
+        that is not indexed)."""
+        with self._lock:
+            spans = [self.by_workshop.span(w) if w in self.by_workshop else None for w in workshop_ids]
+            ids = [np.arange(a, a + n, dtype=np.int64) for a, n in (sp for sp in spans if sp is not None)]
+            if not ids:
+                return [None] * len(spans)
+            flat = self.index.reconstruct_batch(np.concatenate(ids))
+        out: list[np.ndarray | None] = []
+        at = 0
+        for sp in spans:
+            if sp is None:
+                out.append(None)
+            else:
+                out.append(flat[at : at + sp[1]])
+                at += sp[1]
+        return out
+
     # --- persistence --------------------------------------------------------
     def save(self, folder: Path, manifest: Manifest) -> Path:
         """Write a new build beside the old ones and publish it atomically as ``current``."""

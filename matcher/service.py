@@ -559,8 +559,10 @@ class MatchService:
         best = top_k(scores, k)
         chosen = idx[best]
         kms = display_km(place.lat, place.lon, st.lats[chosen], st.lons[chosen])  # all at once
-        results = [self._result(st, int(i), float(sc), place, inference, vector, int(remaining[i]), km)
-                   for i, sc, km in zip(chosen, scores[best], kms, strict=True)]
+        shown = [st.workshops[int(i)] for i in chosen]
+        own = self.index.vectors_of_many([w.id for w in shown])  # one FAISS call for every result
+        results = [self._result(st, int(i), float(sc), place, inference, vector, int(remaining[i]), km, w, v)
+                   for i, sc, km, w, v in zip(chosen, scores[best], kms, shown, own, strict=True)]
         if not results:
             notes.append("Aucun atelier trouvé avec ces critères.")
         elif any(r.distance_km > effective for r in results):
@@ -609,20 +611,24 @@ class MatchService:
                 out[pos] = value
         return out
 
-    def best_service(self, w: Workshop, vector: np.ndarray, codes: list[str]) -> str:
-        """The service sentence closest to the need, preferring one that names a matched capability."""
-        try:
-            sims = (self.index.vectors_of(w.id) @ vector)[: len(w.services)]
-        except KeyError:  # removed by an edit while this match ran: any sentence will do
-            return w.services[0]
+    def best_service(self, w: Workshop, vector: np.ndarray, codes: list[str], own: np.ndarray | None = None) -> str:
+        """The service sentence closest to the need, preferring one that names a matched
+        capability. ``own``: the workshop's vectors when the caller already has them."""
+        if own is None:
+            try:
+                own = self.index.vectors_of(w.id)
+            except KeyError:  # removed by an edit while this match ran: any sentence will do
+                return w.services[0]
+        sims = (own @ vector)[: len(w.services)]
         wanted = set(codes)
         naming = [k for k, t in enumerate(w.services) if self._sentence_codes(t) & wanted]
         pool = [k for k in (naming or range(len(w.services))) if k < sims.size] or [0]
         return w.services[max(pool, key=lambda k: sims[k] if k < sims.size else -np.inf)]
 
     def _result(self, st: CatalogueState, i: int, score: float, place: Resolution, inference: Inference,
-                vector: np.ndarray, remaining: int, km: float) -> MatchResult:
-        w = st.workshops[i]
+                vector: np.ndarray, remaining: int, km: float, w: Workshop | None = None,
+                vectors: np.ndarray | None = None) -> MatchResult:
+        w = w if w is not None else st.workshops[i]
         own = set(w.capabilities)
         required = inference.codes
         if required:
@@ -631,7 +637,7 @@ class MatchService:
             ranked = sorted(own, key=lambda c: -inference.affinity.get(c, 0.0))
             matched = ranked[:2]
         missing = [c for c in required if c not in own]
-        service = self.best_service(w, vector, matched)
+        service = self.best_service(w, vector, matched, vectors)
         return MatchResult(
             workshop_id=w.id, name=w.name, profile=w.profile, commune=w.commune, score=round(score, 4),
             distance_km=km, matched_capabilities=matched, missing_capabilities=missing,

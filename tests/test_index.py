@@ -428,3 +428,22 @@ def test_a_damaged_build_raises_what_ensure_index_catches(tmp_path, damage):
         shutil.copy(other.save(tmp_path / "other", manifest(kind="ivf", dim=16)) / "rows.npz", build / "rows.npz")
     with pytest.raises((OSError, ValueError, RuntimeError)):  # the exceptions ensure_index rebuilds on
         VectorIndex.load(tmp_path)
+
+
+@pytest.mark.parametrize(("kind", "codec"), KINDS)
+def test_vectors_of_many_is_vectors_of_in_one_call(kind, codec):
+    idx = VectorIndex(8, kind, ivf_codec=codec) if kind == "ivf" else VectorIndex(8, kind)
+    data = clustered(600, 8, seed=3)
+    sizes = [1 + k % 5 for k in range(200)]
+    bounds = np.cumsum([0, *sizes])
+    idx.add_many([f"w{k}" for k in range(200)], [data[bounds[k] : bounds[k + 1]] for k in range(200)])
+    idx.remove("w7")
+    idx.update("w8", data[:2])
+    asked = ["w3", "w7", "w8", "inconnu", "w199", "w0"]
+    got = idx.vectors_of_many(asked)
+    assert got[1] is None and got[3] is None
+    for wid, vecs in zip(asked, got, strict=True):
+        if vecs is not None:
+            assert np.array_equal(vecs, idx.vectors_of(wid))
+    assert got[2].shape == (2, 8)
+    assert idx.vectors_of_many([]) == [] and idx.vectors_of_many(["inconnu"]) == [None]
