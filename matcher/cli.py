@@ -447,7 +447,7 @@ def bench(
     clients: Annotated[str, typer.Option("--clients", help="Clients HTTP simultanés à essayer (1,2,4,8 par défaut).")] = "1,2,4,8",
     no_http: Annotated[bool, typer.Option("--sans-http", help="Ne pas démarrer l'API (latence en processus seulement).")] = False,
     no_assignment: Annotated[bool, typer.Option("--sans-affectation", help="Ne pas mesurer l'affectation par lot.")] = False,
-    int8: Annotated[bool, typer.Option("--int8", help="Mesurer aussi l'encodeur quantifié int8 (vitesse et nDCG@10 dev).")] = False,
+    encoders: Annotated[bool, typer.Option("--encodeurs", help="Comparer aussi les encodeurs torch et ONNX, float32 et int8 (vitesse, nDCG@10 dev, mémoire).")] = False,
     build_texts: Annotated[int, typer.Option("--textes-construction", help="Textes de la comparaison construction / encodeur (600).")] = 600,
     work_dir: Annotated[Path | None, typer.Option("--dossier", help="Catalogues agrandis et leurs index (<cache>/bench par défaut).")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Dossier de BENCH.md et bench.json (eval/ par défaut).")] = None,
@@ -461,7 +461,7 @@ def bench(
         try:
             cfg = b.BenchConfig(sizes=b.parse_sizes(sizes), runs=max(runs, 1), http_runs=max(http_runs, 1),
                                 clients=b.parse_sizes(clients), http=not no_http, assignment=not no_assignment,
-                                quantized=int8, build_texts=max(build_texts, 1), work_dir=work_dir,
+                                encoders=encoders, build_texts=max(build_texts, 1), work_dir=work_dir,
                                 progress=lambda m: err.print(f"[dim]… {m}[/]", highlight=False))
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
@@ -472,6 +472,20 @@ def bench(
         else:
             b.show(report, out)
         err.print(f"Rapport écrit : {md} et {js.name}", highlight=False)
+
+
+@app.command("bench-encodeurs")
+def bench_encoders(
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON (pour les programmes).")] = False,
+    runs: Annotated[int, typer.Option("--runs", help="Mesures de latence par encodeur (300 par défaut).")] = 300,
+) -> None:
+    """Comparer les encodeurs torch et ONNX (float32, int8) : latence d'un besoin, nDCG@10 dev, mémoire."""
+    with friendly_errors():
+        try:
+            from eval import bench_encoder
+        except ImportError:
+            raise InvalidInput("le dossier eval/ du dépôt est introuvable : lancez la commande depuis le dépôt.") from None
+        bench_encoder.main([*(["--json"] if as_json else []), "--runs", str(max(runs, 1))])
 
 
 EXPECTED = {"--rayon": "un nombre de kilomètres (ex. 40)", "--top": "un nombre entier (ex. 10)",

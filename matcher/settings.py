@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,9 +47,11 @@ class Settings(BaseSettings):
     passage_prefix: str = "query: "
     batch_size: int = Field(16, ge=1, le=4096)
     device: str = "cpu"
-    encoder_int8: bool = Field(
-        False, description="Encodeur quantifié int8 (environ 1,4 × plus rapide, nDCG@10 dev 0,946 au lieu de 0,947) ; "
-        "non activé par défaut (voir eval/BENCH.md).")
+    encoder_backend: Literal["torch", "torch-int8", "onnx", "onnx-int8"] = Field(
+        "onnx", description="Moteur de l'encodeur : onnx (ONNX Runtime float32, défaut : mêmes vecteurs que torch à "
+        "1e-4 près, même nDCG@10 dev, environ 2,8 × plus rapide, sans torch en mémoire), onnx-int8 (environ 4 × plus "
+        "rapide, nDCG@10 dev −0,006), torch (sentence-transformers float32) ou torch-int8 ; les modèles ONNX sont "
+        "exportés une fois par « afn-match prepare » (mesures : python -m eval.bench_encoder).")
 
     # --- index -------------------------------------------------------------
     index_kind: str = Field(

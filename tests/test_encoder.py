@@ -23,9 +23,15 @@ def test_semantics_in_french(encoder):
     assert q @ laser > q @ compta + 0.03
 
 
-def test_cache_only_embeds_new_texts(encoder, tmp_path):
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_cache_only_embeds_new_texts(encoder, tmp_path, backend):
     settings = Settings(cache_dir=tmp_path)
-    enc = SentenceEncoder(model_location(Settings())[0], encoder.model_id, settings)
+    if backend == "torch":
+        enc = SentenceEncoder(model_location(Settings())[0], encoder.model_id, settings)
+    else:
+        from matcher.onnx_encoder import OnnxEncoder, onnx_dir
+
+        enc = OnnxEncoder(onnx_dir(Settings(), quantize=False), encoder.model_id, settings)
     calls: list[int] = []
     real = enc.raw_encode
     enc.raw_encode = lambda texts, show_progress=False: calls.append(len(texts)) or real(texts)
