@@ -178,9 +178,18 @@ def _build(corpus: Sequence[list[str]] | Iterable[list[str]], chunk: int = 4096)
     doc_len = np.asarray(lengths, dtype=np.int64)
     if not lengths:
         return {}, doc_len, 0
-    term_of, doc_of, tf = np.concatenate(terms), np.concatenate(docs), np.concatenate(freqs)
+    # one array at a time, each chunk list freed once joined: the start-up peak of a large
+    # catalogue stays near twice the postings, not four times
+    term_of = np.concatenate(terms)
+    terms.clear()
     order = np.argsort(term_of, kind="stable")  # stable: documents stay in increasing order
-    term_of, doc_of, tf = term_of[order], doc_of[order], tf[order]
+    term_of = term_of[order]
+    doc_of = np.concatenate(docs)
+    docs.clear()
+    doc_of = doc_of[order]
+    tf = np.concatenate(freqs)
+    freqs.clear()
+    tf = tf[order]
     del order
     bounds = np.searchsorted(term_of, np.arange(len(vocab) + 1))
     postings = {t: (doc_of[bounds[i] : bounds[i + 1]], tf[bounds[i] : bounds[i + 1]]) for t, i in vocab.items()}
