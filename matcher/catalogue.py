@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import overload
+from typing import Literal, overload
 
 from pydantic import (
     BaseModel,
@@ -49,9 +49,36 @@ class Provenance(BaseModel):
     imported: str = Field("", pattern=r"^(\d{4}-\d{2}-\d{2})?$")  # day of the import
 
 
+#: What, in a source record, says that a place has a capability.
+EvidenceKind = Literal["flag", "machine", "text", "typology", "column"]
+
+
+class Evidence(BaseModel):
+    """One source record's support for one capability of an imported workshop."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: CapabilityCode
+    kind: EvidenceKind  # a capability flag, a listed machine, words of its text, its category, a column
+    source: str = Field(min_length=1, max_length=40)  # format code, as in :class:`Provenance`
+    file: str = Field(min_length=1, max_length=300)
+    source_id: str = Field(min_length=1, max_length=300)
+    date: str = Field("", pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$")
+    detail: str = Field("", max_length=300)  # what was found: the flag, the machine, the words
+
+
+#: Who wrote a workshop's description: the workshop itself (the bundled catalogue, or an edit by
+#: the workshop), a source (an imported directory's own text), or the importer (« composed »: a
+#: sentence built from the profile, the commune and the coded fields; never embedded nor quoted).
+DescriptionOrigin = Literal["workshop", "source", "composed"]
+
 #: Optional fields filled by ``afn-match import`` only; left out of the serialisation when they
 #: hold their default, so that hand-written catalogues (``data/workshops.jsonl``) dump unchanged.
-IMPORT_FIELDS: dict[str, object] = {"sources": [], "possibly_stale": False, "capacity_known": True, "notes": []}
+IMPORT_FIELDS: dict[str, object] = {
+    "sources": [], "possibly_stale": False, "capacity_known": True, "notes": [], "listing": "declared",
+    "evidence": [], "ruled_out": [], "description_origin": "workshop", "facts": [], "accepts_known": True,
+    "fabrication_place": False,
+}
 
 
 class Workshop(BaseModel):
@@ -67,9 +94,9 @@ class Workshop(BaseModel):
     postcode: str = Field(pattern=r"^\d{5}$")
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    description: str = Field(min_length=40, max_length=3000)
-    services: list[str] = Field(min_length=1, max_length=40)
-    capabilities: list[CapabilityCode] = Field(min_length=1)
+    description: str = Field(min_length=1, max_length=3000)
+    services: list[str] = Field(default_factory=list, max_length=40)
+    capabilities: list[CapabilityCode] = Field(default_factory=list)
     machines: list[Machine] = Field(default_factory=list)
     materials: list[str] = Field(default_factory=list)
     accepts_companies: bool
@@ -83,6 +110,16 @@ class Workshop(BaseModel):
     possibly_stale: bool = False  # the newest source is older than ``settings.import_stale_years``
     capacity_known: bool = True  # False: ``capacity`` is ``settings.import_default_capacity``
     notes: list[str] = Field(default_factory=list, max_length=40)  # French notes on what was inferred
+    #: ``declared``: ``capabilities`` is the workshop's own, complete list (what it does not list,
+    #: it does not do). ``sources``: read from public directories; a capability they do not list
+    #: is unknown, unless a source that lists such equipment leaves it out (``ruled_out``).
+    listing: Literal["declared", "sources"] = "declared"
+    evidence: list[Evidence] = Field(default_factory=list, max_length=200)  # why each capability is listed
+    ruled_out: list[CapabilityCode] = Field(default_factory=list)
+    description_origin: DescriptionOrigin = "workshop"
+    facts: list[str] = Field(default_factory=list, max_length=20)  # coded source fields, in the importer's words
+    accepts_known: bool = True  # False: ``accepts_companies`` is the profile's default, not the source's
+    fabrication_place: bool = False  # a source says it is a place of fabrication (category, code, name)
 
     @model_serializer(mode="wrap")
     def _omit_import_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
@@ -111,11 +148,25 @@ class Workshop(BaseModel):
         missing = {m.capability for m in self.machines} - set(self.capabilities)
         if missing:
             raise ValueError(f"machines dont la capacité n'est pas déclarée : {sorted(missing)}")
+        if self.listing == "declared" and not self.capabilities:
+            raise ValueError("un atelier qui déclare ses capacités en déclare au moins une")
+        if self.description_origin == "workshop" and len(self.description) < 40:
+            raise ValueError("la description de l'atelier fait au moins 40 caractères")
+        both = set(self.ruled_out) & set(self.capabilities)
+        if both:
+            raise ValueError(f"capacités à la fois confirmées et écartées : {sorted(both)}")
         return self
 
+    @property
+    def embeds_description(self) -> bool:
+        """Whether the description is the workshop's or a source's own words (a composed one is
+        neither embedded nor quoted)."""
+        return self.description_origin != "composed"
+
     def texts(self) -> list[str]:
-        """Texts embedded for this workshop: each service sentence, then the description."""
-        return [*self.services, self.description]
+        """Texts embedded for this workshop: each service sentence, then the description when it
+        is the workshop's or a source's own (never a text the importer composed)."""
+        return [*self.services, *([self.description] if self.embeds_description else [])]
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
@@ -181,6 +232,7 @@ def _decode(blob: bytes) -> Workshop:
 def _construct(data: dict) -> Workshop:
     data["machines"] = [Machine.model_construct(**m) for m in data.get("machines", [])]
     data["sources"] = [Provenance.model_construct(**p) for p in data.get("sources", [])]
+    data["evidence"] = [Evidence.model_construct(**e) for e in data.get("evidence", [])]
     return Workshop.model_construct(**data)
 
 

@@ -6,10 +6,14 @@ import pytest
 
 from matcher.importers.mapping import (
     ACCEPTS_COMPANIES,
-    GENERIC_CAPABILITY,
+    FLAG_VOCABULARY,
+    MACHINE_VOCABULARY,
+    PRINTING_CODES,
     KIND_PROFILES,
     bfc_profile,
     flag_capabilities,
+    flag_vocabulary,
+    is_fabrication_place,
     kind_profile,
     machine_capability,
     name_key,
@@ -102,8 +106,40 @@ def test_source_categories(value, profile):
 def test_tables_use_our_codes_only():
     assert {p for p, _ in KIND_PROFILES.values()} <= set(PROFILE_CODES)
     assert {c for _, caps in KIND_PROFILES.values() for c in caps} <= set(CAPABILITY_CODES)
-    assert set(GENERIC_CAPABILITY) == set(PROFILE_CODES) == set(ACCEPTS_COMPANIES)
-    assert set(GENERIC_CAPABILITY.values()) <= set(CAPABILITY_CODES)
+    assert set(PROFILE_CODES) == set(ACCEPTS_COMPANIES)
+    assert FLAG_VOCABULARY | PRINTING_CODES | MACHINE_VOCABULARY <= set(CAPABILITY_CODES)
+
+
+@pytest.mark.parametrize(
+    ("flags", "rules_out_resin"),
+    [
+        (["laser", "cnc_milling"], True),  # no 3D printing at all: no resin printing either
+        (["three_d_printing", "laser"], False),  # some 3D printing: which process is unknown
+        ([" Three_D_Printing "], False),
+    ],
+)
+def test_flag_vocabulary(flags, rules_out_resin):
+    vocabulary = flag_vocabulary(flags)
+    assert FLAG_VOCABULARY <= vocabulary
+    assert ("impression_3d_resine" in vocabulary) is rules_out_resin
+    assert "menuiserie" not in vocabulary and "coworking" not in vocabulary  # flags cannot name them
+
+
+@pytest.mark.parametrize(
+    ("profile", "kinds", "name", "text", "machine", "expected"),
+    [
+        ("fablab", [], "Le Lab", "", False, True),
+        ("tiers_lieu", ["fablabMIT"], "Le Lab", "", False, True),
+        ("tiers_lieu", ["F", "TL"], "La Grange", "", False, True),  # BFC: fabrication and tiers-lieu
+        ("espace_mediation", ["F"], "Crédit Agricole", "", False, False),  # BFC F alone: too noisy
+        ("espace_mediation", ["F"], "FabLab du Jura", "", False, True),
+        ("tiers_lieu", ["cantine"], "La Colloc", "", False, False),
+        ("tiers_lieu", ["tierslieu"], "Le 109", "Un atelier partagé avec imprimantes 3D", False, True),
+        ("tiers_lieu", [], "Le 109", "", True, True),  # a listed machine
+    ],
+)
+def test_is_fabrication_place(profile, kinds, name, text, machine, expected):
+    assert is_fabrication_place(profile, kinds, name, text, machine) is expected
     assert [p for p, ok in ACCEPTS_COMPANIES.items() if not ok] == ["espace_mediation"]
 
 

@@ -12,7 +12,6 @@ from matcher.catalogue import parse_lines
 from matcher.importers import render
 from matcher.importers.build import base_id, slugify
 from matcher.settings import Settings
-from matcher.taxonomy import load_taxonomy
 
 from importer_samples import TODAY, full_import
 
@@ -102,9 +101,14 @@ def test_mapped_capabilities_and_machines(result):
     assert any(m.name == "formlabs form 2" and m.capability == "impression_3d_resine" for m in lh3d.machines)
     hall = by_id["hall32-fablab-clermont-ferrand"]  # archipel: "Imprimante 3D,CNC, thermoformeuse, découpe laser"
     assert {"impression_3d_fdm", "fraisage_cnc_bois", "thermoformage", "decoupe_laser"} <= set(hall.capabilities)
-    tax = load_taxonomy(Settings().taxonomy)
-    assert lh3d.services[lh3d.capabilities.index("decoupe_laser")] == \
-        f"Découpe laser : {tax.capability('decoupe_laser').description}"
+    # each capability with its evidence; no service sentence is written in the place's name
+    assert lh3d.services == [] and lh3d.listing == "sources" and lh3d.description_origin == "source"
+    assert ("decoupe_laser", "flag", "laser") in {(e.code, e.kind, e.detail) for e in lh3d.evidence}
+    assert ("impression_3d_resine", "machine", "formlabs form 2") in {(e.code, e.kind, e.detail) for e in lh3d.evidence}
+    assert {e.code for e in lh3d.evidence} == set(lh3d.capabilities)
+    # its fablabs.io flags and machines list equipment: what they could name and do not is ruled out
+    assert {"impression_3d_poudre", "scanner_3d"} <= set(lh3d.ruled_out)
+    assert "menuiserie" not in lh3d.ruled_out  # no flag or machine class can name it: unknown
 
 
 def test_missing_fields_are_filled_visibly(result):
@@ -112,15 +116,22 @@ def test_missing_fields_are_filled_visibly(result):
     colloc = by_id["la-colloc-lorient"]  # Brittany map, category "cantine", nothing else
     assert (colloc.profile, colloc.capabilities, colloc.accepts_companies) == ("tiers_lieu", ["coworking"], True)
     assert colloc.description.startswith("Tiers-lieu à Lorient (56), d'après les annuaires publics.")
+    assert colloc.description_origin == "composed" and colloc.texts() == []  # never embedded nor quoted
+    assert not colloc.fabrication_place
     assert (colloc.capacity, colloc.capacity_known, colloc.lead_time_days, colloc.pass_afn) == (1, False, 21, False)
     abscisse = by_id["abscisse-dijon"]  # no capability in any of its three sources
-    assert abscisse.capabilities == ["accompagnement_prototypage"]
-    assert "abscisse-dijon" in result.report.capacites_generiques
+    assert abscisse.capabilities == [] and abscisse.ruled_out == []  # unknown, not assumed
+    assert abscisse.fabrication_place  # the regional inventory's code: fabrication and tiers-lieu
+    assert "abscisse-dijon" in result.report.capacites_inconnues
     assert "Équipements et services non précisés par les sources." in abscisse.description
     mediation = by_id["onlineformapro-dijon"]
     assert mediation.opening.startswith("Lundi 8h30-12h et 13h30-17h ; Mardi")
     assert all(not w.accepts_companies for w in result.workshops if w.profile == "espace_mediation")
-    assert all(len(w.description) >= 40 for w in result.workshops)
+    assert all(w.description.strip() for w in result.workshops)  # a source's own text, however short
+    assert all(w.services == [] and w.listing == "sources" and not w.accepts_known for w in result.workshops)
+    composed = [w for w in result.workshops if w.description_origin == "composed"]
+    assert 900 < len(composed) < 1000 and all(w.description not in w.texts() and len(w.description) >= 40
+                                              for w in composed)
 
 
 def test_provenance_and_staleness(result):

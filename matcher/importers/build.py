@@ -2,14 +2,19 @@
 
 Fields a source does not give are filled visibly (``notes`` on the record, counts in the report):
 
-* ``services``: one sentence per capability, its taxonomy label and description
-  (« Découpe laser : Découpe et gravure au laser CO2... »);
-* ``description``: the sources' own texts (cleaned of personal data); when shorter than 40
-  characters, a French sentence from the profile, the commune and the capabilities;
-* ``capabilities``: union over the sources; none at all → the generic capability of the profile;
+* ``services``: none (no source writes service sentences; the importer writes none in their name);
+* ``description``: the sources' own texts (cleaned of personal data), ``description_origin`` =
+  ``source``; without any, a French sentence from the profile, the commune and the coded fields,
+  ``description_origin`` = ``composed`` (shown as the importer's, never embedded nor quoted);
+* ``facts``: the coded fields of the sources (typology, labels...) in the importer's sentences;
+* ``capabilities``: the union of what the sources list, each with its ``evidence`` (flag,
+  machine, words of the text, category: source, record and date); ``ruled_out``: what a source's
+  list of equipment could name but does not (``listing = "sources"``: anything else is unknown);
+* ``fabrication_place``: a category, a name, a text or a machine says the place makes things;
 * ``capacity``: ``settings.import_default_capacity``, with ``capacity_known = False``;
 * ``lead_time_days``: ``settings.import_default_lead_time_days``; ``pass_afn``: false;
-* ``accepts_companies``: the default of the profile (``mapping.ACCEPTS_COMPANIES``);
+* ``accepts_companies``: the default of the profile (``mapping.ACCEPTS_COMPANIES``), with
+  ``accepts_known = False``;
 * ``possibly_stale``: the newest source is older than ``settings.import_stale_years``.
 
 When merging, the newest source wins for the name, the website and the opening hours; a
@@ -25,15 +30,17 @@ from datetime import date, timedelta
 
 from pydantic import ValidationError
 
-from ..catalogue import Machine, Workshop
-from ..taxonomy import CAPABILITY_CODES, Taxonomy
+from ..catalogue import Evidence, Machine, Workshop
+from ..taxonomy import CAPABILITY_CODES, MACHINE_CODES, Taxonomy
 from ..text import normalize
 from .clean import clip
 from .files import period_end
-from .mapping import ACCEPTS_COMPANIES, GENERIC_CAPABILITY
+from .mapping import ACCEPTS_COMPANIES, is_fabrication_place
 from .records import DESCRIPTION_MAX, Place
 
 MAX_NOTES = 40
+MAX_EVIDENCE = 200
+MAX_FACTS = 20
 
 
 class Unbuildable(Exception):
@@ -79,10 +86,10 @@ def _texts(members: list[Place]) -> str:
     return "\n\n".join(out)
 
 
-def describe(profile_label: str, commune: str, dep: str, caps: list[str], tax: Taxonomy, generic: bool) -> str:
-    """A French sentence for a place whose sources say almost nothing."""
+def describe(profile_label: str, commune: str, dep: str, caps: list[str], tax: Taxonomy, unknown: bool) -> str:
+    """A French sentence for a place whose sources give no text of their own."""
     head = f"{profile_label} à {commune} ({dep}), d'après les annuaires publics."
-    if generic:
+    if unknown:
         return f"{head} Équipements et services non précisés par les sources."
     labels = [tax.label(c).lower() for c in caps]
     what = (", ".join(labels[:-1]) + " et " + labels[-1]) if len(labels) > 1 else labels[0]
@@ -103,36 +110,36 @@ def build(members: list[Place], tax: Taxonomy, settings, today: date) -> Worksho
     for p in members:
         notes.extend(n for n in p.notes if n not in notes)
 
-    caps_found: dict[str, str] = {}
-    for p in members:
-        for code, origin in p.capabilities.items():
-            caps_found.setdefault(code, origin)
+    evidence = [Evidence(code=code, kind=kind, source=p.provenance.source, file=p.provenance.file,
+                         source_id=p.provenance.source_id, date=p.provenance.date, detail=detail[:300])
+                for p in members for code, (kind, detail) in p.capabilities.items()][:MAX_EVIDENCE]
     machines: dict[tuple[str, str], Machine] = {}
     for p in members:
         for m in p.machines:
             machines.setdefault((m.name, m.capability), m)
-    generic = not caps_found
-    if generic:
-        code = GENERIC_CAPABILITY[profile]
-        caps_found[code] = "capacité générique du profil"
-        notes.append(f"Aucune capacité indiquée par la source : capacité générique du profil, "
-                     f"« {tax.label(code)} ».")
-    caps = [c for c in CAPABILITY_CODES if c in caps_found]
+    found = {code for p in members for code in p.capabilities}
+    caps = [c for c in CAPABILITY_CODES if c in found]
+    ruled_out = [c for c in CAPABILITY_CODES if c not in found and any(c in p.closed for p in members)]
+    if not caps:
+        notes.append("Aucune capacité indiquée par les sources : à confirmer avec l'atelier.")
+    if ruled_out:
+        notes.append("Absent des listes d'équipements des sources : "
+                     + ", ".join(tax.label(c).lower() for c in ruled_out) + ".")
+    fabrication = is_fabrication_place(profile, [k for p in members for k in p.raw.kinds], name,
+                                       " ".join(p.text for p in members),
+                                       any(c in MACHINE_CODES for c in caps))
 
     dep = where.insee[:3] if where.insee.startswith("97") else where.insee[:2]
     text = _texts(members)
-    facts = list(dict.fromkeys(f for p in members for f in p.facts))
-    if len(text) >= 40:
-        description = "\n\n".join([text, *([" ".join(facts)] if facts else [])])
-    else:
-        parts = [describe(tax.profile(profile).label, where.commune, dep, caps, tax, generic), *facts]
-        if text:
-            parts.append(f"Présentation de la source : « {text} »")
-        description = " ".join(parts)
-        notes.append("Description rédigée à partir du profil, de la commune et des capacités "
-                     "(la source n'en donne pas ou presque pas).")
+    facts = list(dict.fromkeys(f for p in members for f in p.facts))[:MAX_FACTS]
+    if text:  # the sources' own words, embedded and quotable (with their source)
+        description, origin = text, "source"
+    else:  # the importer's words: shown as such, never embedded nor quoted
+        description = " ".join([describe(tax.profile(profile).label, where.commune, dep, caps, tax, not caps), *facts])
+        origin = "composed"
+        notes.append("Description rédigée par l'import à partir du profil, de la commune et des capacités "
+                     "(la source n'en donne pas).")
     description = clip(description, DESCRIPTION_MAX)
-    services = [f"{tax.label(c)} : {tax.capability(c).description}" for c in caps]
     notes.append(f"Capacité inconnue des sources : {settings.import_default_capacity} par défaut ; délai indicatif "
                  f"de {settings.import_default_lead_time_days} jours par défaut.")
     notes.append("Accueil des entreprises : valeur par défaut du profil "
@@ -151,13 +158,15 @@ def build(members: list[Place], tax: Taxonomy, settings, today: date) -> Worksho
     try:
         return Workshop(
             id="import-en-cours", name=name[:200], profile=profile, commune=where.commune, insee=where.insee,
-            postcode=where.postcode, lat=where.lat, lon=where.lon, description=description, services=services,
+            postcode=where.postcode, lat=where.lat, lon=where.lon, description=description, services=[],
             capabilities=caps, machines=list(machines.values()), materials=[],
             accepts_companies=ACCEPTS_COMPANIES[profile], pass_afn=False,
             capacity=settings.import_default_capacity, lead_time_days=settings.import_default_lead_time_days,
             opening=opening[:500], website=website,
             sources=sorted((p.provenance for p in members), key=lambda v: (v.source, v.file, v.source_id)),
-            possibly_stale=stale, capacity_known=False, notes=notes,
+            possibly_stale=stale, capacity_known=False, notes=notes, listing="sources", evidence=evidence,
+            ruled_out=ruled_out, description_origin=origin, facts=facts, accepts_known=False,
+            fabrication_place=fabrication,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

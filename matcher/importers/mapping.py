@@ -10,8 +10,10 @@ import report (never guessed). The rules, in French, are summarised in the READM
   embroidery...); machines of class ``other`` are mapped only when their model is recognised.
 * GeoJSON ``structure`` / ``type_lab`` (Brittany map, Makery map) → :data:`KIND_PROFILES`.
 * Bourgogne-Franche-Comté ``code_typo`` → :data:`BFC_TYPOLOGY` (see :func:`bfc_profile`).
-* A record with no capability at all gets the generic capability of its profile
-  (:data:`GENERIC_CAPABILITY`), flagged in its notes and counted in the report.
+* A record with no capability at all keeps none: what it offers is unknown, not assumed from
+  its profile (counted in the report). A list of equipment (fablabs.io flags, machines, an
+  equipment column) rules out what it could name and does not (:data:`FLAG_VOCABULARY`,
+  :data:`MACHINE_VOCABULARY`); a category or a text rules out nothing.
 * ``accepts_companies`` defaults by profile (:data:`ACCEPTS_COMPANIES`): the majority value of
   each profile in the bundled catalogue; only mediation spaces default to ``False``.
 """
@@ -68,16 +70,6 @@ BFC_TYPOLOGY: dict[str, tuple[str, tuple[str, ...], int]] = {
     "F": ("espace_mediation", (), 1),  # médiation et fabrication: noisy, see bfc_profile
 }
 
-#: A record without any capability gets this one, for its profile (flagged, counted).
-GENERIC_CAPABILITY: dict[str, str] = {
-    "fablab": "accompagnement_prototypage",
-    "atelier_pro": "accompagnement_prototypage",
-    "labo_innovation": "atelier_innovation",
-    "espace_formation": "formation_fabrication",
-    "tiers_lieu": "coworking",
-    "espace_mediation": "mediation_numerique",
-}
-
 #: Default ``accepts_companies`` per profile (majority in the bundled catalogue).
 ACCEPTS_COMPANIES: dict[str, bool] = {
     "fablab": True,
@@ -105,6 +97,28 @@ OUT_OF_SCOPE_NAMES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bagence\b.*\bcr[ée]dit\b|\bcr[ée]dit agri?c?ole\b|\bbanque\b|\bcaisse d'[ée]pargne\b", re.I),
      "hors champ : agence bancaire"),
 )
+
+
+#: Source categories that name a place of fabrication (BFC code ``F`` counts only beside ``TL``
+#: or a fablab's name: alone it also covers youth clubs and bank branches).
+FABRICATION_KINDS = frozenset({"fab_lab", "mini_fab_lab", "supernode", "fablab", "fablabmit", "makerspace",
+                               "hakerspace", "hackerspace"})
+FABRICATION_WORDS = re.compile(r"\bfab\s*-?\s*lab|\bfablab|makerspace|hackerspace|atelier de fabrication|"
+                               r"atelier (?:partag|collaboratif)|fabrication num[ée]rique|machines? [àa] commande num",
+                               re.IGNORECASE)
+
+
+def is_fabrication_place(profile: str | None, kinds: list[str], name: str, text: str, machine_found: bool) -> bool:
+    """Whether a source says the place makes things: its category, its name or its own text, or
+    a machine it lists (then a capability it does not list is plausible, not absent)."""
+    if machine_found or profile in ("fablab", "atelier_pro"):
+        return True
+    lowered = {k.strip().lower() for k in kinds}
+    if lowered & FABRICATION_KINDS:
+        return True
+    if "f" in lowered and ("tl" in lowered or FABLAB_NAME.search(name or "")):
+        return True
+    return bool(FABRICATION_WORDS.search(name or "") or FABRICATION_WORDS.search(text or ""))
 
 
 def kind_profile(value: str) -> tuple[str, tuple[str, ...]] | None:
@@ -174,6 +188,19 @@ FABLABS_FLAGS: dict[str, str] = {
     "circuit_production": "fabrication_pcb",
 }
 
+#: Codes a list of fablabs.io flags can name: a lab that flags some and not one of these does not
+#: have it, by its record. ``three_d_printing`` stands for every 3D printing process: without it
+#: resin and powder printing are ruled out too; with it they stay unknown.
+FLAG_VOCABULARY: frozenset[str] = frozenset(FABLABS_FLAGS.values())
+PRINTING_CODES: frozenset[str] = frozenset({"impression_3d_fdm", "impression_3d_resine", "impression_3d_poudre"})
+
+
+def flag_vocabulary(flags: list[str]) -> frozenset[str]:
+    """What a non-empty list of fablabs.io flags can rule out (see :data:`FLAG_VOCABULARY`)."""
+    if not any(f.strip().lower() == "three_d_printing" for f in flags):
+        return FLAG_VOCABULARY | PRINTING_CODES
+    return FLAG_VOCABULARY
+
 #: Machine classes of the fablabs.io machines file (``class_1``); ``other`` is read from the model.
 MACHINE_CLASSES: dict[str, str] = {
     "three_d_printer": "impression_3d_fdm",
@@ -208,6 +235,12 @@ MODEL_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"silicone|moulage|casting", re.I), "moulage"),
     (re.compile(r"\bwelder\b|\bmig\b|\btig\b|plasma", re.I), "metallerie_soudure"),
 )
+
+
+#: Codes a lab's list of machines can name through their classes (``other`` names anything, so
+#: nothing beyond these is ruled out by a list that does not show it).
+MACHINE_VOCABULARY: frozenset[str] = frozenset(
+    {*MACHINE_CLASSES.values(), "impression_3d_resine", "impression_3d_poudre", "marquage_laser_metal"})
 
 
 def machine_capability(klass: str, model: str) -> str | None:

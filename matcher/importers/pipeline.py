@@ -170,7 +170,7 @@ def run_import(files: Sequence[Path], fmt: str = "auto", machines: Sequence[Path
         corrections=[_issue(i) for i in issues["corrections"] if still_kept(i)],
         points_eloignes=[_issue(i, "distance") for i in issues["far"] if still_kept(i)],
         geocodes=[_issue(i, "point") for i in issues["geocoded"] if still_kept(i)],
-        capacites_generiques=[w.id for w in workshops if any("capacité générique" in n for n in w.notes)],
+        capacites_inconnues=[w.id for w in workshops if not w.capabilities],
         peut_etre_perimes=sum(w.possibly_stale for w in workshops),
     )
     retained = sum(kept.values())

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from ..catalogue import Machine, Provenance
 from ..gazetteer import Gazetteer
+from ..taxonomy import MACHINE_CODES
 from ..settings import Settings
 from .clean import EMAIL, PHONE, best_website, clip, scrub, site_key, tidy
 from .geo import Unlocatable, km, locate
-from .mapping import flag_capabilities, machine_capability, text_capabilities
+from .mapping import MACHINE_VOCABULARY, flag_capabilities, flag_vocabulary, machine_capability, text_capabilities
 from .records import DESCRIPTION_MAX, FRANCE, Place, RawMachine, RawRecord, SourceFile
 
 
@@ -78,16 +79,20 @@ def prepare(raw: RawRecord, src: SourceFile, gaz: Gazetteer, settings: Settings,
     text = clip(scrub(raw.text, src.personal), DESCRIPTION_MAX - 400)
     machines = machines_of(raw.raw_machines, src)
     codes = {m.capability for m in machines}
-    caps = dict(raw.capabilities)
+    caps, closed = reader_capabilities(raw)
     flags, unknown = flag_capabilities(raw.flags, codes)
     for flag in unknown:
         src.unmapped[f"capacité fablabs.io : {flag}"] += 1
     for code, flag in flags.items():
-        caps.setdefault(code, f"fablabs.io : {flag}")
+        caps.setdefault(code, ("flag", flag))
+    if flags:
+        closed |= flag_vocabulary(raw.flags)
     for m in machines:
-        caps.setdefault(m.capability, f"machine : {m.name}")
+        caps.setdefault(m.capability, ("machine", m.name))
+    if raw.raw_machines:
+        closed |= MACHINE_VOCABULARY
     for code, words in text_capabilities(text).items():
-        caps.setdefault(code, f"texte : « {words} »")
+        caps.setdefault(code, ("text", words))
     for item in raw.unmapped:
         src.unmapped[item] += 1
 
@@ -108,5 +113,25 @@ def prepare(raw: RawRecord, src: SourceFile, gaz: Gazetteer, settings: Settings,
         opening=tidy(scrub(raw.opening, src.personal)), date=date,
         provenance=Provenance(source=raw.source, file=src.file, source_id=raw.source_id[:300], date=date,
                               imported=imported),
-        notes=notes,
+        notes=notes, closed=frozenset(closed),
     )
+
+
+#: Coded fields that state a place's category (not a list of its equipment).
+TYPOLOGY_FIELDS = frozenset({"code_typo", "code_accomp", "kind_name", "structure", "type_lab"})
+
+
+def reader_capabilities(raw: RawRecord) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """The capabilities a reader found in coded fields (``"field : value"`` origins), as evidence,
+    and the codes a list of equipment of the record could have named (an equipment column lists
+    machines: a machine it leaves out counts against the place)."""
+    caps: dict[str, tuple[str, str]] = {}
+    closed: set[str] = set()
+    for code, origin in raw.capabilities.items():
+        field_name = origin.split(" : ", 1)[0].strip()
+        if field_name == raw.kind_field or field_name in TYPOLOGY_FIELDS:
+            caps[code] = ("typology", origin)
+        else:
+            caps[code] = ("column", origin)
+            closed |= set(MACHINE_CODES)
+    return caps, closed

@@ -112,7 +112,7 @@ class Place:
     raw: RawRecord
     name: str
     profile: str | None
-    capabilities: dict[str, str]
+    capabilities: dict[str, tuple[str, str]]  # code -> (evidence kind, what was found)
     machines: list[Machine]
     text: str  # cleaned free text of the source (may be empty)
     facts: list[str]
@@ -128,3 +128,6 @@ class Place:
     date: str
     provenance: Provenance
     notes: list[str] = field(default_factory=list)
+    #: codes this record's own lists of equipment could name (fablabs.io flags, machine classes,
+    #: an equipment column): those it leaves out count against the place
+    closed: frozenset[str] = frozenset()

@@ -45,7 +45,7 @@ class ImportReport(BaseModel):
     corrections: list[dict[str, Any]] = Field(default_factory=list)
     points_eloignes: list[dict[str, Any]] = Field(default_factory=list)
     geocodes: list[dict[str, Any]] = Field(default_factory=list)
-    capacites_generiques: list[str] = Field(default_factory=list)
+    capacites_inconnues: list[str] = Field(default_factory=list)  # no capability listed by any source
     peut_etre_perimes: int = 0
     base: dict[str, int] = Field(default_factory=dict)  # created / updated rows, database imports
 
@@ -108,7 +108,7 @@ def render(report: ImportReport, console: Console) -> None:
         (len(report.corrections), "correction(s) (code postal, coordonnées inversées)"),
         (len(report.geocodes), "point(s) placé(s) au centre de leur commune (coordonnées absentes ou incohérentes)"),
         (len(report.points_eloignes), "point(s) éloigné(s) de leur commune, à vérifier"),
-        (len(report.capacites_generiques), "fiche(s) sans capacité connue (capacité générique du profil)"),
+        (len(report.capacites_inconnues), "fiche(s) sans capacité indiquée par les sources (à confirmer avec l'atelier)"),
         (report.peut_etre_perimes, "fiche(s) peut-être périmée(s)"),
     ]
     for n, label in extra:
