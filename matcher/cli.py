@@ -135,14 +135,20 @@ def match(
 @app.command(name="eval")
 def evaluate_cmd(
     needs: Annotated[Path | None, typer.Option("--needs", help="Fichier JSONL de besoins étiquetés (format de eval/).")] = None,
-    split: Annotated[str, typer.Option("--split", help="Jeu fourni : dev (réglage) ou test (tenu à l'écart).")] = "dev",
+    split: Annotated[str | None, typer.Option("--split", help="Jeu fourni : dev (réglage) ou test (tenu à l'écart) ; "
+                                               "défaut : dev, ou les deux avec --real.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON (pour les programmes).")] = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Dossier où écrire REPORT.md, results.json et les graphiques.")] = None,
+    real: Annotated[bool, typer.Option("--real", help="Sur les annuaires réels (AFN_REAL_DATA) importés, avec la "
+                                       "pertinence jugée sur les fiches sources ; écrit eval/real/REPORT.md.")] = False,
 ) -> None:
     """Mesurer la qualité des recommandations : références, classement complet et ablations."""
     with friendly_errors():
-        if split not in ("dev", "test"):
+        if split not in (None, "dev", "test"):
             raise InvalidInput(f"--split doit valoir dev ou test (reçu : {split}).")
+        if real:
+            return evaluate_real(split, as_json)
+        split = split or "dev"
         try:
             from eval.needs import load_needs
             from eval.report import COLUMNS, LABELS, compare, fmt_metric, write_report
@@ -172,6 +178,37 @@ def evaluate_cmd(
                   f"{comp.margin_over_baselines():+.3f}")
         if comp.without_relevant:
             out.print(f"Sans atelier pertinent (hors moyennes) : {', '.join(comp.without_relevant)}")
+
+
+def evaluate_real(split: str | None, as_json: bool) -> None:
+    try:
+        from eval.real.evaluate_real import compare_real
+        from eval.real.report_real import COLUMNS, LABELS, fmt, write_report
+    except ImportError:
+        raise InvalidInput("le dossier eval/ du dépôt est introuvable : lancez la commande depuis le dépôt.") from None
+    from .encoder import load_encoder
+
+    settings = get_settings()
+    encoder = load_encoder(settings)
+    comps = []
+    with progress_bar(quiet=as_json) as progress:
+        for one in [split] if split else ["dev", "test"]:
+            comps.append(compare_real(settings, one, encoder=encoder, progress=progress)[0])
+    report = write_report(comps)
+    err.print(f"Rapport écrit : {report}")
+    if as_json:
+        sys.stdout.write(json.dumps({c.split: {name: f.values for name, f in c.figures.items()} for c in comps},
+                                    ensure_ascii=False) + "\n")
+        return
+    for c in comps:
+        table = Table(title=f"Annuaires réels, jeu {c.split} : {len(c.needs)} besoins, {c.n_workshops} ateliers")
+        table.add_column("système")
+        for col in COLUMNS:
+            table.add_column(LABELS[col], justify="right")
+        for name, f in c.figures.items():
+            table.add_row(name, *(fmt(f.values.get(col, float("nan")), col) for col in COLUMNS))
+        out.print(table)
+        out.print(f"Écart nDCG@5 sur « 5 plus proches » : {c.margin():+.3f}")
 
 
 def run_batch(path: Path, top: int | None, avec_place: bool) -> None:
@@ -247,12 +284,15 @@ def print_response(resp, service) -> None:
     for col in ("#", "Atelier", "Distance", "Capacités", "Service le plus proche", "Places / délai"):
         table.add_column(col, overflow="fold")
     for rank, r in enumerate(resp.results, start=1):
-        caps = ", ".join(service.taxonomy.label(code) for code in r.matched_capabilities)
-        if r.missing_capabilities:
-            caps += "\n[red]sans : " + ", ".join(service.taxonomy.label(c) for c in r.missing_capabilities) + "[/]"
+        caps = "\n".join(f"{'✓' if e.status == 'confirmed' else '?' if e.status == 'to_confirm' else '✗'} "
+                         f"{e.label} [dim]({e.text})[/]" for e in r.evidence)
+        if not r.evidence:
+            caps = ", ".join(service.taxonomy.label(code) for code in r.matched_capabilities)
+        if not r.within_radius:
+            caps += "\n[yellow]au-delà du rayon[/]"
+        room = f"{r.remaining_capacity}\n[dim]{r.lead_time_days} j[/]" if r.capacity_known else "[dim]non renseigné[/]"
         table.add_row(str(rank), f"{r.name}\n[dim]{r.commune} · {service.taxonomy.label(r.profile)}[/]",
-                      f"{fr_number(r.distance_km)} km", caps, r.best_service,
-                      f"{r.remaining_capacity}\n[dim]{r.lead_time_days} j[/]")
+                      f"{fr_number(r.distance_km)} km", caps, r.best_service or "[dim]—[/]", room)
     out.print(table)
 
 

@@ -27,6 +27,7 @@ class Features:
     has_room: np.ndarray  # bool
     accepts_companies: np.ndarray  # bool
     beyond_radius: np.ndarray | None = None  # bool: a little beyond the radius (covers the whole need)
+    radius_km: float | None = None  # the radius searched: nearness is also measured against it
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def combine(f: Features, s: Settings, on: Switches = Switches()) -> np.ndarray:
         score -= s.missing_service_penalty * (1.0 - f.service_coverage)
     if on.distance:
         score += s.w_distance * distance_decay(f.distance_km, s.distance_scale_km)
+        if f.radius_km:  # among places of similar fit, the nearer first, whatever the radius
+            score += s.w_proximity * distance_decay(f.distance_km, s.proximity_scale * f.radius_km)
         if f.beyond_radius is not None:
             score -= s.beyond_radius_penalty * f.beyond_radius
     if on.capacity:

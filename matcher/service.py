@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .catalogue import (
-    Catalogue,
-    PackedWorkshops,
-    Workshop,
-    appended,
-    load_catalogue,
-    pack,
-    removed,
-    replaced,
-    workshop_ids,
-)
+from .catalogue import Catalogue, Workshop, load_catalogue, pack
 from .encoder import Encoder, load_encoder, prepare_model
 from .errors import AfnError, InvalidInput, UnknownCommune
-from .gazetteer import EARTH_RADIUS_KM, Gazetteer, Resolution, display_km, geocode_address
+from .evidence import CODE_POS, CapabilityEvidence, according_to, group_evidence, need_support, prior_table
+from .gazetteer import Gazetteer, Resolution, display_km, geocode_address
 from .index import Manifest, VectorIndex, build_index, read_manifest
 from .inference import CapabilityInferer, Inference, is_machine_group, load_scope_examples
-from .lexical import LexicalIndex, document_tokens
+from .lexical import LexicalIndex
+from .radius import Reach, decide_reach
 from .ranking import Features, Switches, combine, relative, top_k
 from .route import RouteCandidate, best_route
 from .settings import Settings, get_settings
+from .state import CatalogueState, territory_of
 from .taxonomy import CAPABILITY_CODES, Taxonomy, load_taxonomy
 from .text import fr_number
 
@@ -69,14 +62,27 @@ class MatchResult(BaseModel):
     commune: str
     score: float
     distance_km: float
-    matched_capabilities: list[str]
-    missing_capabilities: list[str] = Field(default_factory=list)
-    best_service: str
+    matched_capabilities: list[str]  # asked for and confirmed
+    #: asked for, and neither confirmed nor ruled out at a place where they are plausible
+    unconfirmed_capabilities: list[str] = Field(default_factory=list)
+    missing_capabilities: list[str] = Field(default_factory=list)  # asked for, absent or implausible
+    #: « confirmed »: every capability asked is confirmed; « to_confirm »: plausible, to check with
+    #: the workshop; « partial »: part of the need only
+    evidence_level: Literal["confirmed", "to_confirm", "partial"] = "confirmed"
+    within_radius: bool = True  # False: a little beyond the (possibly widened) radius, shown apart
+    evidence: list[CapabilityEvidence] = Field(default_factory=list)
+    #: the workshop's own service sentence closest to the need; None when its listing has none
+    #: (an imported place: nothing is ever quoted that the workshop or its source did not write)
+    best_service: str | None = None
     explanation: str
     remaining_capacity: int
     lead_time_days: int
+    capacity_known: bool = True  # False: capacity and lead time are defaults, not the workshop's
     pass_afn: bool
     accepts_companies: bool
+    accepts_known: bool = True
+    possibly_stale: bool = False
+    sources: str = ""  # « d'après fablabs.io, 2023 et ... » for an imported place
     website: str
     lat: float
     lon: float
@@ -113,138 +119,10 @@ class _Scored:
     description_touched: np.ndarray | None = None
 
 
-CODE_POS = {c: j for j, c in enumerate(CAPABILITY_CODES)}
+__all__ = ["CatalogueState", "MatchRequest", "MatchResponse", "MatchResult", "MatchService"]
 
-
-@dataclass(frozen=True)
-class CatalogueState:
-    """Everything a match reads about the catalogue, never modified once published.
-
-    A match takes the current state once and reads only it; an edit builds the next state from
-    this one (a few array copies, the lexical postings it touches) and publishes it with one
-    attribute assignment. So matches run without a lock, and never see half an edit."""
-
-    workshops: Sequence[Workshop]  # a tuple, or packed above settings.packed_catalogue_above
-    position: dict[str, int]
-    lats: np.ndarray  # degrees, float64
-    lons: np.ndarray
-    lat_rad: np.ndarray  # the same in radians, and the cosine of the latitude (haversine)
-    lon_rad: np.ndarray
-    cos_lat: np.ndarray
-    has: np.ndarray  # (workshops, capabilities) bool
-    has_by_code: np.ndarray  # its transpose, contiguous: one row per capability
-    accepts: np.ndarray
-    capacity: np.ndarray  # declared capacity (int64); live remaining capacity comes from the callback
-    lexical: LexicalIndex
-    row_pos: np.ndarray  # per vector id: position of its workshop (-1 when gone)
-    row_text: np.ndarray  # per vector id: index of the text (-1 = the description)
-    by_lat: np.ndarray = field(default=None)  # positions sorted by latitude (for a band of latitudes)
-
-    def __post_init__(self) -> None:
-        if self.by_lat is None:
-            object.__setattr__(self, "by_lat", np.argsort(self.lat_rad, kind="stable"))
-        object.__setattr__(self, "_lat_sorted", self.lat_rad[self.by_lat])
-
-    @classmethod
-    def build(cls, workshops: Sequence[Workshop], index: VectorIndex) -> CatalogueState:
-        """The state of ``workshops`` (a list is frozen into a tuple; packed workshops stay
-        packed), read in one pass: a packed catalogue is decoded once."""
-        ws = workshops if isinstance(workshops, PackedWorkshops) else tuple(workshops)
-        n = len(ws)
-        lats, lons = np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float64)
-        has = np.zeros((n, len(CAPABILITY_CODES)), dtype=bool)
-        accepts, capacity = np.empty(n, dtype=bool), np.empty(n, dtype=np.int64)
-
-        def documents() -> Iterator[list[str]]:  # consumed a chunk at a time by the lexical index
-            for i, w in enumerate(ws):
-                lats[i], lons[i], accepts[i], capacity[i] = w.lat, w.lon, w.accepts_companies, w.capacity
-                has[i, [CODE_POS[c] for c in w.capabilities]] = True
-                yield document_tokens(w)
-
-        lexical = LexicalIndex(documents=documents())
-        position = {wid: i for i, wid in enumerate(workshop_ids(ws))}
-        row_pos, row_text = index.row_table(position)
-        return cls(ws, position, lats, lons, np.radians(lats), np.radians(lons), np.cos(np.radians(lats)), has,
-                   np.ascontiguousarray(has.T), accepts, capacity, lexical, row_pos, row_text)
-
-    def distances(self, lat: float, lon: float, within_km: float | None = None) -> np.ndarray:
-        """:func:`matcher.gazetteer.haversine_km` to every workshop, bit for bit, from the
-        precomputed radians and cosines.
-
-        With ``within_km``, only the workshops of the band of latitudes that can lie that close
-        are measured (a great-circle distance is at least the difference of latitudes); the
-        others get ``inf``, being surely further than ``within_km``."""
-        lat1, lon1 = math.radians(lat), math.radians(lon)
-        if within_km is None:
-            lat2, lon2, cos2 = self.lat_rad, self.lon_rad, self.cos_lat
-        else:
-            half = within_km / EARTH_RADIUS_KM + 1e-9
-            lo, hi = np.searchsorted(self._lat_sorted, [lat1 - half, lat1 + half], side="left")
-            band = self.by_lat[lo:hi]
-            lat2, lon2, cos2 = self.lat_rad[band], self.lon_rad[band], self.cos_lat[band]
-        a = np.sin((lat2 - lat1) / 2.0) ** 2 + math.cos(lat1) * cos2 * np.sin((lon2 - lon1) / 2.0) ** 2
-        near = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-        if within_km is None:
-            return near
-        out = np.full(self.lat_rad.size, np.inf)
-        out[band] = near
-        return out
-
-    def _rows(self, index: VectorIndex, pos: int | None, workshop_id: str, gone: Sequence[int]) -> tuple:
-        """The row tables after ``workshop_id``'s vectors changed in ``index`` (it is at ``pos``)."""
-        size = max(index.next_id, self.row_pos.size)
-        row_pos = np.full(size, -1, dtype=np.int64)
-        row_text = np.zeros(size, dtype=np.int64)
-        row_pos[: self.row_pos.size] = self.row_pos
-        row_text[: self.row_text.size] = self.row_text
-        row_pos[np.asarray(gone, dtype=np.int64)] = -1
-        if pos is not None:
-            ids = np.asarray(index.by_workshop[workshop_id], dtype=np.int64)
-            row_pos[ids] = pos
-            row_text[ids] = np.arange(ids.size)
-            row_text[ids[-1]] = -1
-        return row_pos, row_text
-
-    def with_workshop(self, w: Workshop, index: VectorIndex, gone: Sequence[int]) -> CatalogueState:
-        """This state with ``w`` added (last) or replaced (in place); ``gone``: its former vector ids."""
-        pos = self.position.get(w.id)
-        lat, lon = np.float64(w.lat), np.float64(w.lon)
-        has_row = np.zeros(len(CAPABILITY_CODES), dtype=bool)
-        has_row[[CODE_POS[c] for c in w.capabilities]] = True
-        if pos is None:
-            pos = len(self.workshops)
-            workshops = appended(self.workshops, w)
-            position = {**self.position, w.id: pos}
-            grow = lambda a, v: np.append(a, np.asarray([v], dtype=a.dtype))  # noqa: E731
-            lats, lons = grow(self.lats, lat), grow(self.lons, lon)
-            has = np.vstack([self.has, has_row[None, :]])
-            accepts, capacity = grow(self.accepts, w.accepts_companies), grow(self.capacity, w.capacity)
-            lexical = self.lexical.appended(w)
-        else:
-            old = self.workshops[pos]
-            workshops = replaced(self.workshops, pos, w)
-            position = self.position
-            lats, lons, has = self.lats.copy(), self.lons.copy(), self.has.copy()
-            accepts, capacity = self.accepts.copy(), self.capacity.copy()
-            lats[pos], lons[pos], has[pos] = lat, lon, has_row
-            accepts[pos], capacity[pos] = w.accepts_companies, w.capacity
-            lexical = self.lexical.replaced(pos, old, w)
-        row_pos, row_text = self._rows(index, pos, w.id, gone)
-        return CatalogueState(workshops, position, lats, lons, np.radians(lats), np.radians(lons),
-                              np.cos(np.radians(lats)), has, np.ascontiguousarray(has.T), accepts, capacity,
-                              lexical, row_pos, row_text)
-
-    def without_workshop(self, workshop_id: str, index: VectorIndex, gone: Sequence[int]) -> CatalogueState:
-        pos = self.position[workshop_id]
-        workshops = removed(self.workshops, pos)
-        position = {wid: i for i, wid in enumerate(workshop_ids(workshops))}
-        drop = lambda a: np.delete(a, pos, axis=0)  # noqa: E731
-        lats, lons, has = drop(self.lats), drop(self.lons), drop(self.has)
-        row_pos, row_text = self._rows(index, None, workshop_id, gone)
-        row_pos = np.where(row_pos > pos, row_pos - 1, row_pos)
-        return CatalogueState(workshops, position, lats, lons, np.radians(lats), np.radians(lons),
-                              np.cos(np.radians(lats)), has, np.ascontiguousarray(has.T), drop(self.accepts),
-                              drop(self.capacity), self.lexical.removed(pos, self.workshops[pos]), row_pos, row_text)
+#: the order of results: what each section of a shortlist holds (see :meth:`MatchService.match_vector`)
+SECTION_LEVELS = ("confirmed", "to_confirm", "confirmed", "to_confirm", "partial")
 
 
 def validate_request(req: MatchRequest, s: Settings) -> tuple[str, float, int]:
@@ -310,7 +188,9 @@ class MatchService:
         #: capabilities a service sentence names (to explain a result with the right sentence),
         #: computed for the few sentences shown, not for the whole catalogue
         self._sentence_codes = lru_cache(maxsize=1 << 16)(self._codes_named)
-        self.state = CatalogueState.build(pack(catalogue.workshops, settings.packed_catalogue_above), index)
+        self.priors = prior_table(taxonomy)
+        self.state = CatalogueState.build(pack(catalogue.workshops, settings.packed_catalogue_above), index,
+                                          self.priors)
         self.catalogue_digest = catalogue.digest
 
     def _label(self, code: str) -> str:
@@ -463,39 +343,18 @@ class MatchService:
             total += got
         return _Scored((total / top).astype(np.float32), desc, owners, np.sort(pos[is_desc]))
 
-    def _coverage(self, groups: list[list[str]], machine: bool, st: CatalogueState | None = None) -> np.ndarray:
-        """Share of the need's (machine or other) groups each workshop satisfies."""
-        st = st or self.state
-        chosen = [g for g in groups if is_machine_group(g) == machine]
-        if not chosen:
-            return np.ones(len(st.workshops), dtype=np.float32)
-        count = np.zeros(len(st.workshops), dtype=np.int64)
-        for g in chosen:  # one contiguous row per capability: no gather over the catalogue
-            count += st.has_by_code[[CODE_POS[c] for c in g]].any(axis=0)
-        return (count / len(chosen)).astype(np.float32)  # == the mean of the booleans, exactly
-
-    def _widen(self, radius: float, dist: np.ndarray, usable: np.ndarray, notes: list[str]) -> float:
-        """The radius to search: widened (×2 per step, with a note) until a workshop covers the need."""
+    def _reach(self, st: CatalogueState, place: Resolution, radius: float, dist: np.ndarray,
+               answers: np.ndarray) -> Reach:
+        """How far to look (:func:`matcher.radius.decide_reach`): beyond twice the radius, only
+        workshops of the company's own territory (metropolitan France, Corsica, each DROM)."""
         s = self.settings
-        if (usable & (dist <= radius)).any():
-            return radius
-        reach = dist[usable]
-        nearest = float(reach.min()) if reach.size else np.inf
-        if nearest > s.max_widened_radius_km:
-            notes.append(
-                f"Aucun atelier ne couvre tout ce besoin à moins de {fr_number(s.max_widened_radius_km)} km : "
-                "voici les ateliers proches qui en couvrent une partie."
-            )
-            return radius
-        effective = radius
-        while effective < nearest:
-            effective *= s.radius_widen_factor
-        effective = min(effective, s.max_widened_radius_km)
-        notes.append(
-            f"Aucun atelier ne répond à tout ce besoin à moins de {fr_number(radius)} km : "
-            f"rayon élargi à {fr_number(effective)} km."
-        )
-        return effective
+        territory = territory_of(place.commune.insee)
+        same = answers & (st.territory == territory)
+        nearest = float(dist[same].min()) if same.any() else float("inf")
+        near = answers & (dist <= radius * s.radius_widen_factor)
+        if near.any():
+            nearest = min(nearest, float(dist[near].min()))
+        return decide_reach(radius, nearest, s.radius_widen_factor, s.max_widened_radius_km if territory == 0 else None)
 
     def match_vector(
         self,
@@ -507,6 +366,10 @@ class MatchService:
         only_with_capacity: bool = False,
         switches: Switches = Switches(),
     ) -> MatchResponse:
+        """The shortlist of one need, in sections: within the radius, the workshops that confirm
+        every capability asked for, then those where it is plausible (« à confirmer »); then
+        confirmed ones a little beyond the radius, apart; then those covering part of the need.
+        Inside a section, by score (fit, evidence, distance, room)."""
         s = self.settings
         st = self.state  # read once: an edit publishing a new state meanwhile does not affect this match
         found = self._search(vector)
@@ -522,22 +385,25 @@ class MatchService:
         remaining = self._remaining(st)
         has_room = remaining > 0
         groups = inference.groups if switches.capabilities else []
-        machine_cov = self._coverage(groups, machine=True, st=st)
-        service_cov = self._coverage(groups, machine=False, st=st)
+        sup = need_support(groups, st.support_by_code, is_machine_group, s.plausible_min_support)
+        ok = st.accepts & has_room if only_with_capacity else st.accepts
+        confirmed, answers = sup.confirmed & ok, sup.plausible & ok  # answers: confirmed or « à confirmer »
         aff = np.array([inference.affinity[c] for c in CAPABILITY_CODES], dtype=np.float32)
-
-        usable = st.accepts & (machine_cov >= 1.0) & (service_cov >= 1.0)
-        if only_with_capacity:
-            usable &= has_room
         # distances: first only where a candidate can be (within radius × widening factor),
         # over the whole catalogue when the radius must widen or distance plays no part
         dist = st.distances(place.lat, place.lon, within_km=radius * max(s.radius_widen_factor, 1.0))
-        if not switches.distance or not (usable & (dist <= radius)).any():
+        if not switches.distance or not (answers & (dist <= radius)).any():
             dist = st.distances(place.lat, place.lon)
-        effective = self._widen(radius, dist, usable, notes) if switches.distance else radius
+        effective = radius
         if switches.distance:
-            # in range, plus workshops a little further that cover the whole need
-            candidates = (dist <= effective) | (usable & (dist <= effective * s.radius_widen_factor))
+            reach = self._reach(st, place, radius, dist, answers)
+            effective = reach.radius_km
+            if reach.note:
+                notes.append(reach.note)
+            # in range, plus confirmed workshops a little further (up to twice the requested
+            # radius, shown apart); none beyond a radius that was already widened
+            beyond_km = radius * s.radius_widen_factor if effective <= radius else effective
+            candidates = (dist <= effective) | (confirmed & (dist <= beyond_km))
         else:
             candidates = np.ones(len(dist), dtype=bool)
         if only_with_capacity:
@@ -547,31 +413,37 @@ class MatchService:
         # the affinity of the candidates only: the same row sums as over the whole catalogue
         affinity = (st.has[idx] * aff).sum(axis=1).astype(np.float32)
         sem = self._semantic(vector, st, found)  # the search has run meanwhile
+        beyond = dist[idx] > effective
         feats = Features(
             semantic=relative(sem.service_best, idx, sem.service_touched),
             description=relative(sem.description, idx, sem.description_touched),
             lexical=lexical,
-            machine_coverage=machine_cov[idx], service_coverage=service_cov[idx], affinity=affinity,
-            distance_km=dist[idx], has_room=has_room[idx], accepts_companies=st.accepts[idx],
-            beyond_radius=dist[idx] > effective,
+            machine_coverage=sup.machine_coverage[idx], service_coverage=sup.service_coverage[idx],
+            affinity=affinity, distance_km=dist[idx], has_room=has_room[idx], accepts_companies=ok[idx],
+            beyond_radius=beyond, radius_km=effective,
         )
         scores = combine(feats, s, switches)
-        best = top_k(scores, k)
+        # sections (SECTION_LEVELS): 0 confirmed, 1 à confirmer, +2 beyond the radius, 4 partial
+        section = np.where(confirmed[idx], 0, np.where(answers[idx], 1, 4)) + np.where(beyond, 2, 0)
+        section = np.minimum(section, 4)
+        best = top_k(scores - 1000.0 * section, k)
         chosen = idx[best]
         kms = display_km(place.lat, place.lon, st.lats[chosen], st.lons[chosen])  # all at once
         shown = [st.workshops[int(i)] for i in chosen]
         own = self.index.vectors_of_many([w.id for w in shown])  # one FAISS call for every result
-        results = [self._result(st, int(i), float(sc), place, inference, vector, int(remaining[i]), km, w, v)
-                   for i, sc, km, w, v in zip(chosen, scores[best], kms, shown, own, strict=True)]
+        results = [self._result(st, int(i), float(sc), place, inference, vector, int(remaining[i]), km, w, v,
+                                groups=groups, level=SECTION_LEVELS[int(sec)], within=not far)
+                   for i, sc, sec, far, km, w, v in zip(chosen, scores[best], section[best], beyond[best], kms,
+                                                        shown, own, strict=True)]
         if not results:
             notes.append("Aucun atelier trouvé avec ces critères.")
-        elif any(r.distance_km > effective for r in results):
+        elif any(not r.within_radius for r in results):
             notes.append(
-                f"Certains ateliers proposés sont un peu au-delà de {fr_number(effective)} km, "
-                "car ils couvrent tout le besoin."
+                f"Certains ateliers proposés sont au-delà de {fr_number(effective)} km (présentés à part) : "
+                "ils confirment tout le besoin."
             )
         route = None
-        if len(groups) >= 2 and not (usable & (dist <= radius)).any():
+        if len(groups) >= 2 and not (confirmed & (dist <= radius)).any():
             # checked on the requested radius, before any widening: two or three workshops
             # near the company can beat a single one far away
             route = self._route(st, groups, idx, scores, dist, radius, remaining, place, inference, vector)
@@ -596,7 +468,7 @@ class MatchService:
         by_id = {c.workshop_id: c for c in pool}
         return RouteOut(reason=route.reason, workshops=[
             self._result(st, st.position[w], by_id[w].score, place, inference, vector,
-                         int(remaining[st.position[w]]), by_id[w].distance_km)
+                         int(remaining[st.position[w]]), by_id[w].distance_km, groups=groups)
             for w in route.workshop_ids
         ])
 
@@ -611,9 +483,12 @@ class MatchService:
                 out[pos] = value
         return out
 
-    def best_service(self, w: Workshop, vector: np.ndarray, codes: list[str], own: np.ndarray | None = None) -> str:
+    def best_service(self, w: Workshop, vector: np.ndarray, codes: list[str], own: np.ndarray | None = None
+                     ) -> str | None:
         """The service sentence closest to the need, preferring one that names a matched
-        capability. ``own``: the workshop's vectors when the caller already has them."""
+        capability; None when the workshop has none. ``own``: its vectors when the caller has them."""
+        if not w.services:
+            return None
         if own is None:
             try:
                 own = self.index.vectors_of(w.id)
@@ -627,44 +502,67 @@ class MatchService:
 
     def _result(self, st: CatalogueState, i: int, score: float, place: Resolution, inference: Inference,
                 vector: np.ndarray, remaining: int, km: float, w: Workshop | None = None,
-                vectors: np.ndarray | None = None) -> MatchResult:
+                vectors: np.ndarray | None = None, groups: list[list[str]] | None = None,
+                level: str | None = None, within: bool = True) -> MatchResult:
         w = w if w is not None else st.workshops[i]
-        own = set(w.capabilities)
-        required = inference.codes
-        if required:
-            matched = [c for c in required if c in own]
+        groups = inference.groups if groups is None else groups
+        evidence = group_evidence(w, groups, self.taxonomy, st.support[i], self.settings.plausible_min_support)
+        if groups:
+            matched = [e.code for e in evidence if e.status == "confirmed"]
         else:
-            ranked = sorted(own, key=lambda c: -inference.affinity.get(c, 0.0))
-            matched = ranked[:2]
-        missing = [c for c in required if c not in own]
+            matched = sorted(w.capabilities, key=lambda c: -inference.affinity.get(c, 0.0))[:2]
+        unconfirmed = [e.code for e in evidence if e.status == "to_confirm"]
+        missing = [e.code for e in evidence if e.status == "absent"]
+        if level is None:
+            level = "partial" if missing else "to_confirm" if unconfirmed else "confirmed"
         service = self.best_service(w, vector, matched, vectors)
         return MatchResult(
             workshop_id=w.id, name=w.name, profile=w.profile, commune=w.commune, score=round(score, 4),
-            distance_km=km, matched_capabilities=matched, missing_capabilities=missing,
-            best_service=service, explanation=self.explain(w, matched, missing, service, km, remaining),
-            remaining_capacity=remaining, lead_time_days=w.lead_time_days, pass_afn=w.pass_afn,
-            accepts_companies=w.accepts_companies, website=w.website, lat=w.lat, lon=w.lon,
+            distance_km=km, matched_capabilities=matched, unconfirmed_capabilities=unconfirmed,
+            missing_capabilities=missing, evidence_level=level, within_radius=within, evidence=evidence,
+            best_service=service, explanation=self.explain(w, evidence, matched, service, km, remaining),
+            remaining_capacity=remaining, lead_time_days=w.lead_time_days, capacity_known=w.capacity_known,
+            pass_afn=w.pass_afn, accepts_companies=w.accepts_companies, accepts_known=w.accepts_known,
+            possibly_stale=w.possibly_stale, sources=according_to(w.sources), website=w.website,
+            lat=w.lat, lon=w.lon,
         )
 
-    def explain(self, w: Workshop, matched: list[str], missing: list[str], service: str, km: float,
-                remaining: int) -> str:
-        """One French sentence a company can read."""
+    def explain(self, w: Workshop, evidence: list[CapabilityEvidence], matched: list[str], service: str | None,
+                km: float, remaining: int) -> str:
+        """One French sentence a company can read: what is confirmed (and by whom), what is to
+        confirm, what is missing; quotes only the workshop's own words."""
         parts = []
-        if matched:
+        confirmed = [e for e in evidence if e.status == "confirmed"]
+        if confirmed:
+            parts.append("Sait faire : " + ", ".join(e.label.lower() + (f" ({e.text})" if e.basis == "source" else "")
+                                                     for e in confirmed))
+        elif matched:
             parts.append("Sait faire : " + ", ".join(self._label(c).lower() for c in matched))
+        to_confirm = [e for e in evidence if e.status == "to_confirm"]
+        if to_confirm:
+            parts.append("à confirmer avec l'atelier : " + ", ".join(e.label.lower() for e in to_confirm))
+        missing = [e for e in evidence if e.status == "absent"]
         if missing:
-            parts.append("ne propose pas : " + ", ".join(self._label(c).lower() for c in missing))
-        parts.append(f"service le plus proche : « {service} »")
+            parts.append("ne propose pas : " + ", ".join(e.label.lower() for e in missing))
+        if service:
+            parts.append(f"service le plus proche : « {service} »")
         parts.append(f"à {fr_number(km)} km")
         if not w.accepts_companies:
-            parts.append("n'accueille habituellement pas de projets d'entreprise")
-        elif remaining > 0:
-            parts.append(f"{remaining} place{'s' if remaining > 1 else ''} libre{'s' if remaining > 1 else ''}")
+            parts.append("accueil des entreprises à confirmer" if not w.accepts_known
+                         else "n'accueille habituellement pas de projets d'entreprise")
+        elif w.capacity_known:
+            if remaining > 0:
+                parts.append(f"{remaining} place{'s' if remaining > 1 else ''} libre{'s' if remaining > 1 else ''}")
+            else:
+                parts.append("complet pour le moment")
+        if w.capacity_known:
+            parts.append(f"délai indicatif {w.lead_time_days} jours")
         else:
-            parts.append("complet pour le moment")
-        parts.append(f"délai indicatif {w.lead_time_days} jours")
+            parts.append("capacité et délai non renseignés")
         if w.pass_afn:
             parts.append("accepte le Pass AFN")
+        if w.possibly_stale:
+            parts.append("fiche peut-être périmée (" + (according_to(w.sources) or "sources anciennes") + ")")
         return " ; ".join(parts) + "."
 
 

@@ -82,18 +82,46 @@ class Capability(BaseModel):
     synonyms: list[str] = Field(min_length=8)
 
 
+Prior = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Plausibility(BaseModel):
+    """How plausible a capability that no source confirms nor rules out is, at a kind of place:
+    one value for machines, one for services, and exceptions by code."""
+
+    machines: Prior = 0.0
+    services: Prior = 0.0
+    codes: dict[CapabilityCode, Prior] = Field(default_factory=dict)
+
+    def of(self, code: str) -> float:
+        if code in self.codes:
+            return self.codes[code]
+        return self.machines if code in MACHINE_CODES else self.services
+
+
 class Profile(BaseModel):
     code: ProfileCode
     label: str
     description: str
+    plausible: Plausibility = Field(default_factory=Plausibility)
 
 
 class Taxonomy(BaseModel):
     version: str
     capabilities: list[Capability]
     profiles: list[Profile]
+    #: the plausibility at a place a source calls a place of fabrication, whatever its profile
+    fabrication_place: Plausibility = Field(default_factory=Plausibility)
+    #: phrases that name a material or an object, not a way of making: when a need also names a
+    #: process, they qualify it (« fraisage d'une plaque d'aluminium ») instead of being required
+    qualifiers: list[str] = Field(default_factory=list)
     #: sha256 of the file, part of the index manifest
     digest: str = ""
+
+    def prior(self, profile: str, code: str, fabrication_place: bool = False) -> float:
+        """Plausibility of ``code``, unknown to the sources, at a place of ``profile``."""
+        value = self.profile(profile).plausible.of(code)
+        return max(value, self.fabrication_place.of(code)) if fabrication_place else value
 
     def capability(self, code: str) -> Capability:
         return self._caps()[code]

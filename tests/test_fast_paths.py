@@ -17,7 +17,8 @@ from matcher.gazetteer import display_km, geodesic_km, haversine_km
 from matcher.index import build_index
 from matcher.lexical import LexicalIndex, document_tokens
 from matcher.ranking import median_with_fill, relative, top_k
-from matcher.service import CatalogueState
+from matcher.evidence import prior_table
+from matcher.state import CatalogueState
 from matcher.settings import get_settings
 from matcher.text import tokens
 
@@ -73,11 +74,12 @@ def test_bm25_edits_equal_a_rebuild_and_leave_the_old_index_alone(workshops):
         assert np.array_equal(index.scores(q), before[q])
 
 
-def test_incremental_state_equals_a_rebuilt_one(workshops):
+def test_incremental_state_equals_a_rebuilt_one(workshops, taxonomy):
+    priors = prior_table(taxonomy)
     base = list(workshops[:80])
     enc = HashingEncoder(32)
     index = build_index(base, lambda texts: enc.encode(texts), 32, "flat")
-    state = CatalogueState.build(base, index)
+    state = CatalogueState.build(base, index, priors)
     edited = base[5].model_copy(update={"lat": 43.6, "lon": 1.44, "capacity": 0,
                                         "services": ["Découpe laser", *base[5].services]})
     gone = list(index.by_workshop[edited.id])
@@ -90,10 +92,11 @@ def test_incremental_state_equals_a_rebuilt_one(workshops):
     gone = list(index.by_workshop[removed])
     index.remove(removed)
     state = state.without_workshop(removed, index, gone)
-    fresh = CatalogueState.build(state.workshops, index)
+    fresh = CatalogueState.build(state.workshops, index, priors)
     assert [w.id for w in state.workshops] == [w.id for w in fresh.workshops]
     assert state.position == fresh.position
-    for name in ("lats", "lons", "lat_rad", "cos_lat", "has", "has_by_code", "accepts", "capacity", "row_pos", "by_lat"):
+    for name in ("lats", "lons", "lat_rad", "cos_lat", "has", "has_by_code", "support", "support_by_code",
+                 "accepts", "capacity", "territory", "row_pos", "by_lat"):
         assert np.array_equal(getattr(state, name), getattr(fresh, name)), name
     alive = fresh.row_pos >= 0
     assert np.array_equal(state.row_text[alive], fresh.row_text[alive])
@@ -101,10 +104,10 @@ def test_incremental_state_equals_a_rebuilt_one(workshops):
         assert np.array_equal(state.lexical.scores(q), fresh.lexical.scores(q))
 
 
-def test_distances_equal_haversine_and_the_band_keeps_every_close_workshop(workshops):
+def test_distances_equal_haversine_and_the_band_keeps_every_close_workshop(workshops, taxonomy):
     enc = HashingEncoder(16)
     index = build_index(workshops, lambda texts: enc.encode(texts), 16, "flat")
-    state = CatalogueState.build(workshops, index)
+    state = CatalogueState.build(workshops, index, prior_table(taxonomy))
     lats = np.array([w.lat for w in workshops])
     lons = np.array([w.lon for w in workshops])
     for lat, lon, km in ((47.75, -3.37, 40.0), (48.85, 2.35, 100.0), (43.3, 5.4, 5.0), (45.0, 2.0, 2000.0)):

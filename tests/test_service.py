@@ -91,13 +91,23 @@ def test_unknown_and_ambiguous_communes(service):
     assert "974" in exc.value.message and "93" in exc.value.message
 
 
-def test_radius_widens_with_a_note_for_rare_machines(service):
-    resp = match(service, "impression 3D poudre SLS en nylon PA12 de 200 pièces", "Aurillac", radius_km=20)
-    assert resp.results
+def test_radius_widens_to_the_nearest_answer_with_a_note_for_rare_machines(service):
+    # the nearest powder printer to Gap is 84 km away: beyond twice the radius, within the cap
+    resp = match(service, "impression 3D poudre SLS en nylon PA12 de 200 pièces", "Gap", radius_km=20)
     by_id = service_by_id(service)
-    assert "impression_3d_poudre" in by_id[resp.results[0].workshop_id].capabilities
-    assert resp.radius_km > 20
-    assert any("élargi" in n or "plus proches" in n for n in resp.notes)
+    first = resp.results[0]
+    assert "impression_3d_poudre" in by_id[first.workshop_id].capabilities and first.evidence_level == "confirmed"
+    assert 84 <= resp.radius_km <= 90 and first.distance_km <= resp.radius_km
+    assert any("rayon élargi à 90 km" in n for n in resp.notes)
+    assert all(r.distance_km <= resp.radius_km for r in resp.results)  # nothing further: already widened
+
+
+def test_radius_is_never_widened_past_the_cap(service):
+    # the nearest powder printer to Aurillac is further than 150 km: announced, never proposed
+    resp = match(service, "impression 3D poudre SLS en nylon PA12 de 200 pièces", "Aurillac", radius_km=20)
+    assert resp.radius_km == 20
+    assert any("à moins de 150 km" in n for n in resp.notes)
+    assert all(r.evidence_level == "partial" and r.distance_km <= 20 for r in resp.results)
 
 
 def test_only_with_capacity_filters(service):
@@ -152,10 +162,18 @@ def test_batch_keeps_going_after_a_bad_need(service):
     assert [r.workshop_id for r in out[3].results] == [r.workshop_id for r in single.results]
 
 
+#: the sections of a shortlist, in their order: (within the radius, evidence level)
+SECTION_OF = {(True, "confirmed"): 0, (True, "to_confirm"): 1, (False, "confirmed"): 2, (False, "to_confirm"): 3,
+              (True, "partial"): 4}
+
+
 def test_scores_are_sorted_and_distances_displayed(service):
-    resp = match(service, "modélisation 3D et impression d'un prototype", "Strasbourg", radius_km=80)
-    scores = [r.score for r in resp.results]
-    assert scores == sorted(scores, reverse=True)
+    resp = match(service, "modélisation 3D et impression d'un prototype", "Strasbourg", radius_km=80, top_k=30)
+    sections = [SECTION_OF[(r.within_radius, r.evidence_level)] for r in resp.results]
+    assert sections == sorted(sections) and len(set(sections)) >= 2  # confirmed within, then the others
+    for section in set(sections):  # by score inside each section
+        scores = [r.score for r, sec in zip(resp.results, sections, strict=True) if sec == section]
+        assert scores == sorted(scores, reverse=True)
     assert all(np.isfinite(r.distance_km) for r in resp.results)
     beyond = [r for r in resp.results if r.distance_km > resp.radius_km + 1]
     for r in beyond:  # only workshops that cover the whole need may stand beyond the radius

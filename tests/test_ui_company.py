@@ -47,7 +47,8 @@ def test_search_shows_cards_with_the_laser_capability_near_lorient(live_api):
     assert any("autour de Lorient (56)" in s.value for s in at.subheader)
     assert cards(at), texts(at)
     page = texts(at)
-    assert '<span class="afn-chip ok">✓ Découpe laser</span>' in page  # the matched capability, as a chip
+    # the matched capability, as a chip, with its evidence
+    assert '<span class="afn-chip ok">✓ Découpe laser — déclaré par l&#x27;atelier</span>' in page
     assert 'class="afn-service"' in page  # the closest service sentence, highlighted
     assert re.search(r"à \d+,\d km", page)  # French decimal comma
     assert "places libres" in page and "Délai indicatif" in page

@@ -8,7 +8,8 @@ from streamlit.errors import StreamlitAPIException
 from ui.client import ApiError
 from ui.common import chips, client, fr_num, setup
 from ui.views.find_parts import (
-    MAX_PICKS, commune_label, plural, pick_key, result_card, results_map, route_box, show_api_error, understood,
+    MAX_PICKS, SECTION_TITLES, commune_label, plural, pick_key, result_card, results_map, route_box, section_of,
+    show_api_error, understood,
 )
 
 PLACEHOLDER = "Découper au laser des lettres en contreplaqué pour notre vitrine"
@@ -198,7 +199,11 @@ else:
     if ranked:
         results_map(commune, answer.get("radius_km", 0.0), ranked, picked)
         st.caption(f"Cochez jusqu'à {MAX_PICKS} ateliers, puis envoyez votre demande en bas de page.")
+        heading = None
         for rank, r in ranked:
+            if section_of(r) != heading and len({section_of(x) for _, x in ranked}) > 1:
+                heading = section_of(r)
+                st.markdown(f"##### {SECTION_TITLES.get(heading, '')}")
             result_card(rank, r, picked, sent)
 
     # --- sending ------------------------------------------------------------------------------

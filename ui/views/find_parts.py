@@ -94,18 +94,53 @@ def badges(r: dict) -> str:
     """Markdown badges: places, lead time, Pass AFN, website."""
     out = []
     left = int(r.get("remaining_capacity", 0))
+    known = r.get("capacity_known", True)
     if not r.get("accepts_companies", True):
-        out.append(":gray-badge[N'accueille pas de projets d'entreprise]")
+        out.append(":gray-badge[Accueil des entreprises à confirmer]" if not r.get("accepts_known", True)
+                   else ":gray-badge[N'accueille pas de projets d'entreprise]")
+    elif not known:
+        out.append(":gray-badge[Capacité non renseignée]")
     elif left <= 0:
         out.append(":red-badge[:material/block: Complet pour le moment]")
     else:
         out.append(f":green-badge[:material/event_available: {plural(left, 'place libre', 'places libres')}]")
-    days = int(r.get("lead_time_days", 0))
-    delay = "moins d'un jour" if days <= 0 else plural(days, "jour", "jours")
-    out.append(f":gray-badge[:material/schedule: Délai indicatif : {delay}]")
+    if known:
+        days = int(r.get("lead_time_days", 0))
+        delay = "moins d'un jour" if days <= 0 else plural(days, "jour", "jours")
+        out.append(f":gray-badge[:material/schedule: Délai indicatif : {delay}]")
+    if r.get("possibly_stale"):
+        out.append(":orange-badge[:material/history: Fiche peut-être périmée]")
     if r.get("pass_afn"):
         out.append(":violet-badge[:material/verified: Pass AFN accepté]")
     return " ".join(out)
+
+
+#: the headings of a shortlist's sections: (within the radius, evidence level) → title
+SECTION_TITLES = {
+    (True, "confirmed"): "Ateliers qui confirment ce besoin",
+    (True, "to_confirm"): "Ateliers proches où c'est possible, à confirmer avec l'atelier",
+    (False, "confirmed"): "Un peu plus loin, au-delà du rayon",
+    (False, "to_confirm"): "Un peu plus loin, à confirmer",
+    (True, "partial"): "Ateliers qui couvrent une partie du besoin",
+}
+
+
+def section_of(r: dict) -> tuple[bool, str]:
+    return bool(r.get("within_radius", True)), str(r.get("evidence_level", "confirmed"))
+
+
+def evidence_chips(r: dict) -> str:
+    """One chip per capability asked: ✓ confirmed (and by whom), ? to confirm, ✗ missing."""
+    items = r.get("evidence") or []
+    if not items:  # a shortlist stored before evidence existed
+        return (chips([f"✓ {capability_label(c)}" for c in r.get("matched_capabilities", [])], "ok")
+                + chips([f"✗ {capability_label(c)}" for c in r.get("missing_capabilities", [])], "missing"))
+    marks = {"confirmed": ("✓", "ok"), "to_confirm": ("?", ""), "absent": ("✗", "missing")}
+    out = []
+    for e in items:
+        mark, kind = marks.get(e.get("status"), ("?", ""))
+        out.append(chips([f"{mark} {capability_label(e['code'])} — {e.get('text', '')}"], kind))
+    return "".join(out)
 
 
 def pick_state(r: dict, picked: set[str], sent: set[str]) -> tuple[bool, str | None]:
@@ -138,10 +173,7 @@ def result_card(rank: int, r: dict, picked: set[str], sent: set[str]) -> None:
                 st.session_state[pick_key(wid)] = True
             st.checkbox(label, key=pick_key(wid), disabled=disabled, help=why)
         st.markdown(badges(r))
-        matched = [f"✓ {capability_label(c)}" for c in r.get("matched_capabilities", [])]
-        missing = [f"✗ {capability_label(c)}" for c in r.get("missing_capabilities", [])]
-        if matched or missing:
-            st.markdown(chips(matched, "ok") + chips(missing, "missing"), unsafe_allow_html=True)
+        st.markdown(evidence_chips(r), unsafe_allow_html=True)
         if r.get("best_service"):
             st.markdown(service_quote(r["best_service"]), unsafe_allow_html=True)
         why = r.get("explanation", "")
