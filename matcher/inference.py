@@ -6,8 +6,13 @@ Two signals:
 - semantic: cosine between the need and each capability (its label, description and
   synonyms), used when the words alone say nothing and as a soft preference otherwise.
 
-A need with no capability word whose nearest "hors sujet" examples are closer than its
-nearest in-scope examples (``data/scope.json``) is out of scope.
+Words are read from what the need **asks**, not from what the company **is** or what the thing is
+**for** (:mod:`matcher.need_roles`); a material or an object (``qualifiers`` of the taxonomy:
+« contreplaqué », « capteurs ») is required only when no process is named; a group implied by another
+(``[usinage]`` and ``[soudure ou usinage]``) is dropped.
+
+A need with no process word whose nearest "hors sujet" examples are closer than its nearest
+in-scope examples (``data/scope.json``) is out of scope.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import need_roles
 from .errors import DataError
 from .settings import Settings
 from .taxonomy import MACHINE_CODES, Taxonomy
@@ -66,6 +72,40 @@ class CapabilityInferer:
         self.in_vectors = cap_vectors if in_vectors is None else in_vectors
         self.settings = settings
         self.table, self.max_len = _phrase_table(taxonomy)
+        self.qualifiers = {tuple(tokens(q)) for q in taxonomy.qualifiers} - {()}
+
+    def _is_qualifier(self, phrase: str) -> bool:
+        return tuple(phrase.split()) in self.qualifiers
+
+    def _qualified(self, found: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Process phrases, with the materials and objects that qualify them folded in: a material
+        narrows an ambiguous process (« fraisage » of « aluminium » → metal); a material of the
+        same family as a named process is not a need of its own (« fraiseuse » + « MDF »); one of
+        another family stays (« imprimés en 3D » + « carton » découpé)."""
+        process = {p: c for p, c in found.items() if not self._is_qualifier(p)}
+        out = dict(process)
+        for phrase, codes in found.items():
+            if phrase in process:
+                continue
+            material = next((m for m in MATERIALS if set(codes) <= m), None)
+            if material is not None:
+                for p, c in process.items():
+                    narrow = [x for x in c if x in material]
+                    if narrow and len(narrow) < len(c):
+                        out[p] = narrow
+            if not any(family_of(codes) & family_of(c) for c in process.values()):
+                out[phrase] = codes
+        return out
+
+    def asked(self, text: str) -> tuple[dict[str, list[str]], bool]:
+        """The phrases of what ``text`` asks for, and whether they name a process: read without the
+        company and the purpose, then without the company only, then whole, until a process is
+        named; materials and objects only when no process is named anywhere."""
+        readings = [self.lexical(t) for t in (need_roles.focus(text), need_roles.without_identity(text), text)]
+        for found in readings:
+            if any(not self._is_qualifier(p) for p in found):
+                return self._qualified(found), True
+        return next((found for found in readings if found), {}), False
 
     @staticmethod
     def capability_texts(taxonomy: Taxonomy) -> list[list[str]]:
@@ -94,7 +134,7 @@ class CapabilityInferer:
 
     def infer(self, text: str, vector: np.ndarray) -> Inference:
         s = self.settings
-        evidence = self.lexical(text)
+        evidence, named = self.asked(text)
         sims = self.cap_vectors @ vector
         best = float(sims.max())
         best_out = _knn(self.out_vectors, vector, self.settings.scope_neighbours)
@@ -102,10 +142,7 @@ class CapabilityInferer:
         z = np.exp((sims - best) / s.affinity_temperature)
         affinity = {c: float(v) for c, v in zip(self.codes, z / z.sum(), strict=True)}
 
-        groups: list[list[str]] = []
-        for codes in evidence.values():
-            if codes not in groups:
-                groups.append(codes)
+        groups = required_groups(list(evidence.values()))
         if not groups:
             order = np.argsort(-sims)
             top, second = order[0], order[1]
@@ -114,7 +151,7 @@ class CapabilityInferer:
                 if sims[top] - sims[second] < s.capability_sim_margin:
                     group.append(self.codes[second])
                 groups.append(group)
-        out_of_scope = not evidence and best_out - best_in > s.out_of_scope_margin
+        out_of_scope = not named and best_out - best_in > s.out_of_scope_margin
         return Inference(
             groups=[] if out_of_scope else groups,
             evidence=evidence,
@@ -124,6 +161,34 @@ class CapabilityInferer:
             best_in_sim=best_in,
             out_of_scope=out_of_scope,
         )
+
+
+#: families of ways of making: a material of a family qualifies a process of the same family
+FAMILIES = (
+    frozenset({"decoupe_laser", "fraisage_cnc_bois", "usinage_metal", "fraisage_precision", "decoupe_vinyle",
+               "marquage_laser_metal", "menuiserie", "metallerie_soudure"}),
+    frozenset({"impression_3d_fdm", "impression_3d_resine", "impression_3d_poudre", "moulage", "thermoformage"}),
+    frozenset({"electronique", "fabrication_pcb"}),
+)
+#: materials: what a wood or a metal narrows an ambiguous machining process to
+MATERIALS = (
+    frozenset({"decoupe_laser", "fraisage_cnc_bois", "menuiserie"}),
+    frozenset({"usinage_metal", "metallerie_soudure", "fraisage_precision", "marquage_laser_metal"}),
+)
+
+
+def family_of(codes: list[str]) -> frozenset[str]:
+    return frozenset().union(*(f for f in FAMILIES if f & set(codes)))
+
+
+def required_groups(found: list[list[str]]) -> list[list[str]]:
+    """The groups a workshop must satisfy, from the codes of each phrase found (in order): each
+    once, without one implied by another (a group that contains another one is satisfied by it)."""
+    groups: list[list[str]] = []
+    for codes in found:
+        if codes not in groups:
+            groups.append(list(codes))
+    return [g for g in groups if not any(set(h) < set(g) for h in groups)]
 
 
 def _knn(anchors: np.ndarray, vector: np.ndarray, k: int) -> float:

@@ -59,3 +59,44 @@ def test_is_machine_group(group, expected):
 def test_scope_on_the_real_model(service, text, oos):
     vec = service.encoder.encode([text], kind="query")[0]
     assert service.inferer.infer(text, vec).out_of_scope is oos
+
+
+@pytest.mark.parametrize(
+    ("found", "groups"),
+    [
+        ([["usinage_metal"], ["metallerie_soudure", "usinage_metal"]], [["usinage_metal"]]),  # implied: dropped
+        ([["decoupe_laser"], ["decoupe_laser"]], [["decoupe_laser"]]),
+        ([["impression_3d_fdm"], ["petite_serie"]], [["impression_3d_fdm"], ["petite_serie"]]),  # asked together
+        ([["scanner_3d"], ["impression_3d_fdm", "impression_3d_resine"]],
+         [["scanner_3d"], ["impression_3d_fdm", "impression_3d_resine"]]),
+    ],
+)
+def test_required_groups(found, groups):
+    from matcher.inference import required_groups
+
+    assert required_groups(found) == groups
+
+
+@pytest.mark.parametrize(
+    ("text", "required", "not_required"),
+    [
+        # the company's trade is not a requirement; the material qualifies the process
+        ("Menuiserie artisanale : nous cherchons une fraiseuse numérique pour des panneaux de contreplaqué",
+         [["fraisage_cnc_bois"]], {"menuiserie", "decoupe_laser"}),
+        # the material narrows an ambiguous process
+        ("fraisage numérique d'une plaque d'aluminium", [["fraisage_precision", "usinage_metal"]], {"fraisage_cnc_bois"}),
+        # what it is for is not a requirement; the quantity does not remove the making
+        ("imprimer en 3D une petite série de boîtiers pour des capteurs", [["impression_3d_fdm"], ["petite_serie"]],
+         {"electronique"}),
+        # a material of another family is a need of its own
+        ("Les pions imprimés en 3D, le plateau en carton découpé proprement",
+         [["impression_3d_fdm"], ["decoupe_laser"]], set()),
+    ],
+)
+def test_what_is_asked_not_who_asks(lexical_only, text, required, not_required):
+    phrases, named = lexical_only.asked(text)
+    from matcher.inference import required_groups
+
+    groups = required_groups(list(phrases.values()))
+    assert named and groups == required
+    assert not {c for g in groups for c in g} & not_required

@@ -30,6 +30,15 @@ SHARED_SYNONYMS: dict[str, set[str]] = {
     "inox": {"usinage_metal", "metallerie_soudure"},
     "mobilier": {"fraisage_cnc_bois", "menuiserie"},
     "tissu": {"decoupe_laser", "textile_numerique"},
+    # a machining verb alone names no machine: any of them may answer, a material narrows it
+    "fraiser": {"fraisage_cnc_bois", "usinage_metal", "fraisage_precision"},
+    "fraisage": {"fraisage_cnc_bois", "usinage_metal", "fraisage_precision"},
+    "fraisage numérique": {"fraisage_cnc_bois", "usinage_metal", "fraisage_precision"},
+    "usinage": {"fraisage_cnc_bois", "usinage_metal", "fraisage_precision"},
+    "graver": {"decoupe_laser", "marquage_laser_metal", "fabrication_pcb"},
+    "gravure": {"decoupe_laser", "marquage_laser_metal", "fabrication_pcb"},
+    "marquer": {"decoupe_laser", "marquage_laser_metal"},
+    "marquage": {"decoupe_laser", "marquage_laser_metal"},
 }
 
 
