@@ -1,8 +1,13 @@
 """Offline evaluation: graded relevance from the catalogue, runs of the ranker, ranx metrics.
 
-Relevance of a workshop to a need is computed, never hand-listed: 2 when every required group
-is satisfied, the workshop accepts companies and lies within ``radius_km`` of the need's
-commune; 1 when the same holds within twice the radius; 0 otherwise.
+Relevance of a workshop to a need is computed, never hand-listed. A workshop *answers* a need
+when it satisfies every required group and accepts companies. Then: 3 when it answers, lies
+within ``radius_km`` of the need's commune and at most ``NEAR_SLACK_KM`` further than the nearest
+workshop that answers (proximity counts: of two capable workshops, the one next door is better);
+2 when it answers within the radius; 1 when it answers within twice the radius; 0 otherwise.
+
+**Distance regret**: km between the first result and the nearest workshop that answers within
+the radius (0 when the first is the nearest).
 """
 
 from __future__ import annotations
@@ -23,24 +28,51 @@ from matcher.service import MatchRequest, MatchResponse, MatchService
 from .needs import Need, satisfies
 
 K = 10
+NEAR_SLACK_KM = 10.0
+
+
+def _answering(need: Need, workshops: Sequence[Workshop], gazetteer: Gazetteer) -> tuple[np.ndarray, np.ndarray]:
+    """(distance to every workshop, whether it answers the need)."""
+    c = gazetteer.resolve(need.commune).commune
+    lats = np.array([w.lat for w in workshops])
+    lons = np.array([w.lon for w in workshops])
+    dist = haversine_km(c.lat, c.lon, lats, lons)
+    ok = np.array([w.accepts_companies and satisfies(need.requires, set(w.capabilities)) for w in workshops])
+    return dist, ok
 
 
 def grades(need: Need, workshops: Sequence[Workshop], gazetteer: Gazetteer) -> dict[str, int]:
     """Graded relevance of every workshop to one in-scope need (zeros left out)."""
     if need.out_of_scope:
         return {}
-    c = gazetteer.resolve(need.commune).commune
-    lats = np.array([w.lat for w in workshops])
-    lons = np.array([w.lon for w in workshops])
-    dist = haversine_km(c.lat, c.lon, lats, lons)
+    dist, ok = _answering(need, workshops, gazetteer)
+    within = ok & (dist <= need.radius_km)
+    nearest = float(dist[within].min()) if within.any() else np.inf
     out: dict[str, int] = {}
-    for w, d in zip(workshops, dist, strict=True):
-        if not w.accepts_companies or not satisfies(need.requires, set(w.capabilities)):
+    for w, d, good in zip(workshops, dist, ok, strict=True):
+        if not good:
             continue
         if d <= need.radius_km:
-            out[w.id] = 2
+            out[w.id] = 3 if d <= nearest + NEAR_SLACK_KM else 2
         elif d <= 2 * need.radius_km:
             out[w.id] = 1
+    return out
+
+
+def distance_regret(needs: Sequence[Need], workshops: Sequence[Workshop], gazetteer: Gazetteer,
+                    system: SystemRun) -> dict[str, float]:
+    """Per in-scope need with an answering workshop within its radius: km between the system's
+    first result and the nearest such workshop (0 when the first is nearer)."""
+    pos = {w.id: i for i, w in enumerate(workshops)}
+    out: dict[str, float] = {}
+    for n in needs:
+        ranked = list(system.run.get(n.id, {}))
+        if n.out_of_scope or not ranked or ranked[0] not in pos:
+            continue
+        dist, ok = _answering(n, workshops, gazetteer)
+        within = ok & (dist <= n.radius_km)
+        if within.any():
+            out[n.id] = max(0.0, float(dist[pos[ranked[0]]] - dist[within].min()))
     return out
 
 
@@ -79,7 +111,7 @@ def run_service(service: MatchService, needs: Sequence[Need], switches: Switches
 
 
 def metrics(needs: Sequence[Need], qrels: dict[str, dict[str, int]], system: SystemRun) -> dict[str, float]:
-    """nDCG@10, MRR@10, P@1 (grade ≥ 1), Recall@10 (grade 2), out-of-scope precision/recall."""
+    """nDCG@10, MRR@10, P@1 (grade ≥ 1), Recall@10 (grade ≥ 2: within the radius), out-of-scope precision/recall."""
     from ranx import Qrels, Run, evaluate
 
     scored = [n.id for n in needs if not n.out_of_scope and qrels.get(n.id)]
@@ -90,8 +122,8 @@ def metrics(needs: Sequence[Need], qrels: dict[str, dict[str, int]], system: Sys
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             m = evaluate(q, r, ["ndcg@10", "mrr@10", "precision@1"])
-            strict = [i for i in scored if any(g == 2 for g in qrels[i].values())]
-            q2 = Qrels({i: {w: 1 for w, g in qrels[i].items() if g == 2} for i in strict})
+            strict = [i for i in scored if any(g >= 2 for g in qrels[i].values())]
+            q2 = Qrels({i: {w: 1 for w, g in qrels[i].items() if g >= 2} for i in strict})
             r2 = Run({i: system.run.get(i) or {"__none__": 0.0} for i in strict})
             rec = evaluate(q2, r2, "recall@10") if strict else 0.0
         res.update({k: float(v) for k, v in m.items()})

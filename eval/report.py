@@ -11,14 +11,15 @@ from statistics import fmean
 from matcher.service import MatchService
 
 from .baselines import BASELINES, SYSTEMS
-from .evaluate import SystemRun, all_grades, exposure, metrics, per_need_ndcg
+from .evaluate import SystemRun, all_grades, distance_regret, exposure, metrics, per_need_ndcg
 from .needs import Need
 
 COLUMNS = ("ndcg@10", "mrr@10", "precision@1", "recall@10", "oos_precision", "oos_recall",
-           "in_scope_flagged", "coverage", "gini", "queries_per_s")
+           "in_scope_flagged", "regret_over_10km", "coverage", "gini", "queries_per_s")
 #: short French headers for tables
 LABELS = {"ndcg@10": "nDCG@10", "mrr@10": "MRR@10", "precision@1": "P@1", "recall@10": "R@10 (2)",
           "oos_precision": "HS préc.", "oos_recall": "HS rappel", "in_scope_flagged": "écartés à tort",
+          "regret_over_10km": "regret > 10 km",
           "coverage": "couverture", "gini": "Gini expo.", "queries_per_s": "besoins/s"}
 
 
@@ -69,7 +70,9 @@ def compare(service: MatchService, needs: list[Need], needs_file: str, progress=
             progress("Évaluation des systèmes", k / len(SYSTEMS))
         run = run_system(service, needs)
         comp.runs[name] = run
-        comp.table[name] = {**metrics(needs, qrels, run), **exposure(run, ids)}
+        regret = distance_regret(needs, service.workshops, service.gazetteer, run)
+        comp.table[name] = {**metrics(needs, qrels, run), **exposure(run, ids),
+                            "regret_over_10km": sum(r > 10 for r in regret.values()) / max(len(regret), 1)}
     if progress:
         progress("Évaluation des systèmes", 1.0)
     comp.full_ndcg = per_need_ndcg(needs, qrels, comp.runs["complet"])
@@ -144,10 +147,13 @@ def write_report(comp: Comparison, service: MatchService, out_dir: Path) -> Path
         f"{len(comp.full_ndcg)} notés, {sum(n.out_of_scope for n in comp.needs)} hors sujet. "
         "Produit par `afn-match eval --out eval` ; ne pas modifier à la main.",
         "",
-        "Pertinence calculée depuis le catalogue : 2 = toutes les capacités, accueille les entreprises, "
-        "dans le rayon ; 1 = idem à moins de 2 fois le rayon ; 0 sinon. P@1 : note ≥ 1 ; R@10 : note 2 ; "
-        "HS : détection des besoins hors sujet (— : aucun signalé) ; couverture : part des ateliers "
-        "présents dans au moins un top 10 ; Gini de leur exposition.",
+        "Pertinence calculée depuis le catalogue (un atelier « répond » s'il a toutes les capacités et "
+        "accueille les entreprises) : 3 = répond, dans le rayon et à moins de 10 km de plus que le plus "
+        "proche qui répond ; 2 = répond dans le rayon ; 1 = répond à moins de 2 fois le rayon ; 0 sinon. "
+        "P@1 : note ≥ 1 ; R@10 : note ≥ 2 ; HS : détection des besoins hors sujet (— : aucun signalé) ; "
+        "regret > 10 km : part des besoins dont le premier résultat est à plus de 10 km de plus que le "
+        "plus proche atelier qui répond dans le rayon ; couverture : part des ateliers présents dans au "
+        "moins un top 10 ; Gini de leur exposition.",
         "",
         "| système | " + " | ".join(LABELS[c] for c in COLUMNS) + " |",
         "|---|" + "---|" * len(COLUMNS),

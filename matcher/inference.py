@@ -11,7 +11,7 @@ Words are read from what the need **asks**, not from what the company **is** or 
 « contreplaqué », « capteurs ») is required only when no process is named; a group implied by another
 (``[usinage]`` and ``[soudure ou usinage]``) is dropped.
 
-A need with no process word whose nearest "hors sujet" examples are closer than its nearest
+A need with no word of the taxonomy whose nearest "hors sujet" examples are closer than its nearest
 in-scope examples (``data/scope.json``) is out of scope.
 """
 
@@ -98,14 +98,15 @@ class CapabilityInferer:
         return out
 
     def asked(self, text: str) -> tuple[dict[str, list[str]], bool]:
-        """The phrases of what ``text`` asks for, and whether they name a process: read without the
-        company and the purpose, then without the company only, then whole, until a process is
-        named; materials and objects only when no process is named anywhere."""
+        """The phrases of what ``text`` asks for, and whether it names anything the taxonomy knows:
+        read without the company and the purpose, then without the company only, then whole, until
+        a process is named; materials and objects only when no process is named anywhere."""
         readings = [self.lexical(t) for t in (need_roles.focus(text), need_roles.without_identity(text), text)]
         for found in readings:
             if any(not self._is_qualifier(p) for p in found):
                 return self._qualified(found), True
-        return next((found for found in readings if found), {}), False
+        found = next((found for found in readings if found), {})
+        return found, bool(found)
 
     @staticmethod
     def capability_texts(taxonomy: Taxonomy) -> list[list[str]]:

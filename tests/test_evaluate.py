@@ -41,22 +41,47 @@ def gaz():
 @pytest.mark.parametrize(
     ("requires", "caps", "accepts", "km", "expected"),
     [
-        ([["decoupe_laser"]], ["decoupe_laser"], True, 10, 2),
-        ([["decoupe_laser"]], ["decoupe_laser"], True, 39, 2),
+        ([["decoupe_laser"]], ["decoupe_laser"], True, 10, 3),
+        ([["decoupe_laser"]], ["decoupe_laser"], True, 39, 3),
         ([["decoupe_laser"]], ["decoupe_laser"], True, 41, 1),
         ([["decoupe_laser"]], ["decoupe_laser"], True, 79, 1),
         ([["decoupe_laser"]], ["decoupe_laser"], True, 81, 0),
         ([["decoupe_laser"]], ["decoupe_laser"], False, 5, 0),
         ([["decoupe_laser"]], ["impression_3d_fdm"], True, 5, 0),
-        ([["decoupe_laser", "fraisage_cnc_bois"]], ["fraisage_cnc_bois"], True, 5, 2),
+        ([["decoupe_laser", "fraisage_cnc_bois"]], ["fraisage_cnc_bois"], True, 5, 3),
         ([["conception_cao"], ["impression_3d_fdm"]], ["impression_3d_fdm"], True, 5, 0),
-        ([["conception_cao"], ["impression_3d_fdm"]], ["conception_cao", "impression_3d_fdm"], True, 5, 2),
+        ([["conception_cao"], ["impression_3d_fdm"]], ["conception_cao", "impression_3d_fdm"], True, 5, 3),
         (["conception_cao", "impression_3d_fdm"], ["conception_cao"], True, 5, 0),  # flat list: all required
     ],
 )
 def test_relevance_rule(gaz, requires, caps, accepts, km, expected):
-    w = workshop("atelier-test", caps, km, accepts)
+    w = workshop("atelier-test", caps, km, accepts)  # alone: the nearest that answers, when within the radius
     assert grades(need(requires), [w], gaz).get("atelier-test", 0) == expected
+
+
+@pytest.mark.parametrize(
+    ("kms", "expected"),
+    [
+        ((1, 8, 25, 60), [3, 3, 2, 1]),  # within 10 km of the nearest answering workshop: 3
+        ((15, 30), [3, 2]),
+        ((45, 50), [1, 1]),  # none within the radius: nothing is graded 3
+    ],
+)
+def test_relevance_rewards_proximity(gaz, kms, expected):
+    ws = [workshop(f"atelier-{i}", ["decoupe_laser"], km) for i, km in enumerate(kms)]
+    got = grades(need([["decoupe_laser"]]), ws, gaz)
+    assert [got.get(w.id, 0) for w in ws] == expected
+
+
+def test_distance_regret(gaz):
+    from eval.evaluate import SystemRun, distance_regret
+
+    ws = [workshop("pres", ["decoupe_laser"], 1), workshop("loin", ["decoupe_laser"], 30),
+          workshop("rien", ["impression_3d_fdm"], 0)]
+    run = SystemRun("x", run={"x1": {"loin": 2.0, "pres": 1.0}})
+    assert round(distance_regret([need([["decoupe_laser"]])], ws, gaz, run)["x1"]) == 29
+    run = SystemRun("x", run={"x1": {"rien": 2.0}})  # nearer than the nearest answer: no regret
+    assert distance_regret([need([["decoupe_laser"]])], ws, gaz, run)["x1"] == 0.0
 
 
 def test_out_of_scope_need_has_no_relevant_workshop(gaz):

@@ -31,13 +31,10 @@ SHARED_SYNONYMS: dict[str, set[str]] = {
     "mobilier": {"fraisage_cnc_bois", "menuiserie"},
     "tissu": {"decoupe_laser", "textile_numerique"},
     # a machining verb alone names no machine: any of them may answer, a material narrows it
-    "fraiser": {"fraisage_cnc_bois", "usinage_metal", "fraisage_precision"},
     "fraisage": {"fraisage_cnc_bois", "usinage_metal", "fraisage_precision"},
     "fraisage numérique": {"fraisage_cnc_bois", "usinage_metal", "fraisage_precision"},
     "usinage": {"fraisage_cnc_bois", "usinage_metal", "fraisage_precision"},
-    "graver": {"decoupe_laser", "marquage_laser_metal", "fabrication_pcb"},
     "gravure": {"decoupe_laser", "marquage_laser_metal", "fabrication_pcb"},
-    "marquer": {"decoupe_laser", "marquage_laser_metal"},
     "marquage": {"decoupe_laser", "marquage_laser_metal"},
 }
 
@@ -156,7 +153,8 @@ def test_token_keys_not_shared(token_owners: dict[tuple[str, ...], set[str]]) ->
         "prototype", "rectifier", "souder", "projet", "fabrication", "atelier", "entreprise", "numérique",
         "pièce", "machine", "bois", "résine", "laser", "soudure", "moteur", "tournage", "établi",
         "agencement", "poste de travail", "espace de travail", "cahier des charges", "smartphone", "wifi",
-        "production locale", "géométrie complexe", "smooth", "atelier numérique",
+        "production locale", "géométrie complexe", "smooth", "atelier numérique", "frais", "marque", "forme",
+        "grave",
     ],
 )
 def test_everyday_words_trigger_nothing(token_owners: dict[tuple[str, ...], set[str]], everyday: str) -> None:
