@@ -22,7 +22,7 @@ from .needs import Need
 Scorer = Callable[[MatchService, Need, np.ndarray, np.ndarray], np.ndarray]
 
 
-def _baseline(service: MatchService, needs: Sequence[Need], name: str, scorer: Scorer,
+def run_baseline(service: MatchService, needs: Sequence[Need], name: str, scorer: Scorer,
               vectors: np.ndarray | None = None) -> SystemRun:
     out = SystemRun(name=name)
     t0 = time.perf_counter()
@@ -46,7 +46,7 @@ def _random(service: MatchService, need: Need, dist: np.ndarray, vec: np.ndarray
     return np.array([rng.random() for _ in range(len(dist))])
 
 
-def _nearest(service: MatchService, need: Need, dist: np.ndarray, vec: np.ndarray) -> np.ndarray:
+def nearest(service: MatchService, need: Need, dist: np.ndarray, vec: np.ndarray) -> np.ndarray:
     return -dist
 
 
@@ -63,10 +63,10 @@ def _dense(service: MatchService, need: Need, dist: np.ndarray, vec: np.ndarray)
 
 #: name → how to run it; the order is the order of the report's table
 SYSTEMS: dict[str, Callable[[MatchService, Sequence[Need]], SystemRun]] = {
-    "aléatoire": lambda svc, needs: _baseline(svc, needs, "aléatoire", _random),
-    "plus proches": lambda svc, needs: _baseline(svc, needs, "plus proches", _nearest),
-    "BM25 + distance": lambda svc, needs: _baseline(svc, needs, "BM25 + distance", _bm25_distance),
-    "dense seul": lambda svc, needs: _baseline(svc, needs, "dense seul", _dense),
+    "aléatoire": lambda svc, needs: run_baseline(svc, needs, "aléatoire", _random),
+    "plus proches": lambda svc, needs: run_baseline(svc, needs, "plus proches", nearest),
+    "BM25 + distance": lambda svc, needs: run_baseline(svc, needs, "BM25 + distance", _bm25_distance),
+    "dense seul": lambda svc, needs: run_baseline(svc, needs, "dense seul", _dense),
     "complet": lambda svc, needs: run_service(svc, needs, Switches(), "complet"),
     "complet sans distance": lambda svc, needs: run_service(svc, needs, Switches(distance=False),
                                                            "complet sans distance"),

@@ -53,6 +53,8 @@ class _Row:
 
 #: the per-workshop arrays, in the order of :class:`CatalogueState`'s fields
 _ARRAYS = ("lats", "lons", "has", "support", "accepts", "capacity", "territory", "services", "described")
+#: the row attribute behind an array, where the names differ
+_ROW_ATTR = {"lats": "lat", "lons": "lon"}
 _DTYPES = (np.float64, np.float64, bool, np.float32, bool, np.int64, np.int8, np.int64, bool)
 
 
@@ -142,8 +144,7 @@ class CatalogueState:
             pos = len(self.workshops)
             workshops = appended(self.workshops, w)
             position = {**self.position, w.id: pos}
-            arrays = {name: np.concatenate([a, np.asarray([getattr(row, name[:-1] if name in ("lats", "lons")
-                                                                    else name)], dtype=a.dtype)])
+            arrays = {name: np.concatenate([a, np.asarray([getattr(row, _ROW_ATTR.get(name, name))], dtype=a.dtype)])
                       for name, a in arrays.items()}
             lexical = self.lexical.appended(w)
         else:
@@ -152,7 +153,7 @@ class CatalogueState:
             position = self.position
             arrays = {name: a.copy() for name, a in arrays.items()}
             for name, a in arrays.items():
-                a[pos] = getattr(row, name[:-1] if name in ("lats", "lons") else name)
+                a[pos] = getattr(row, _ROW_ATTR.get(name, name))
             lexical = self.lexical.replaced(pos, old, w)
         row_pos, row_text = self._rows(index, pos, w, w.id, gone)
         return CatalogueState(workshops, position, **arrays, lexical=lexical, row_pos=row_pos, row_text=row_text,
@@ -197,7 +198,7 @@ def _stack(rows: Sequence[_Row]) -> dict[str, np.ndarray]:
     n, width = len(rows), len(CAPABILITY_CODES)
     out: dict[str, np.ndarray] = {}
     for name, dtype in zip(_ARRAYS, _DTYPES, strict=True):
-        attr = name[:-1] if name in ("lats", "lons") else name
+        attr = _ROW_ATTR.get(name, name)
         if name in ("has", "support"):
             out[name] = np.vstack([getattr(r, attr) for r in rows]).astype(dtype) if n else np.zeros((0, width), dtype)
         else:

@@ -25,7 +25,7 @@ from matcher.importers.output import write_jsonl
 from matcher.service import MatchService
 from matcher.settings import Settings
 
-from ..baselines import SYSTEMS
+from ..baselines import SYSTEMS, nearest, run_baseline
 from ..evaluate import SystemRun
 from ..needs import Need, load_needs
 from .judgments import HERE, Lookup, agreement, combined, grade, load_judges
@@ -69,11 +69,9 @@ def keys_of(w: Workshop) -> list[str]:
 
 
 def systems(service: MatchService, needs: Sequence[Need]) -> dict[str, SystemRun]:
-    runs = {"complet": SYSTEMS["complet"](service, needs),
-            "5 plus proches": SYSTEMS["plus proches"](service, needs),
+    return {"complet": SYSTEMS["complet"](service, needs),
+            "5 plus proches": run_baseline(service, needs, "5 plus proches", nearest),
             "BM25 + distance": SYSTEMS["BM25 + distance"](service, needs)}
-    runs["5 plus proches"].name = "5 plus proches"
-    return runs
 
 
 @dataclass
