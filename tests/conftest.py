@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -107,9 +108,9 @@ def live_platform(encoder, tmp_path_factory):
     p.close()
 
 
-@pytest.fixture(scope="session")
-def live_api(live_platform):
-    """Base URL of the API served by uvicorn in a thread; stopped at the end of the session."""
+@contextlib.contextmanager
+def serve_api(platform):
+    """The API of ``platform`` served by uvicorn in a thread on a free loopback port: its base URL."""
     import socket
     import threading
     import time
@@ -122,22 +123,30 @@ def live_api(live_platform):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(live_platform), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("l'API de test n'a pas démarré")
-        time.sleep(0.1)
-    os.environ["AFN_API_URL"] = url  # what the Streamlit pages read
-    yield url
-    server.should_exit = True
-    thread.join(10)
+    try:
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("l'API de test n'a pas démarré")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_api(live_platform):
+    """Base URL of the API served by uvicorn in a thread; stopped at the end of the session."""
+    with serve_api(live_platform) as url:
+        os.environ["AFN_API_URL"] = url  # what the Streamlit pages read
+        yield url

@@ -7,6 +7,7 @@ to ``test-output/screenshots/browser/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -34,28 +35,36 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def ui_url(live_api):
-    """``afn-match ui`` as a real process, pointed at the test API."""
+@contextlib.contextmanager
+def serve_ui(api_url: str):
+    """``afn-match ui`` as a real process, pointed at the API at ``api_url``: its base URL."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "ui", "--port", str(port), "--api-url", live_api],
-                            env={**os.environ, "AFN_API_URL": live_api}, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "ui", "--port", str(port), "--api-url", api_url],
+                            env={**os.environ, "AFN_API_URL": api_url}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=2).text.strip() == "ok":
-                break
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, proc.stdout.read()
-        assert time.monotonic() < deadline, "l'interface n'a pas démarré en 90 s"
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    out, _ = proc.communicate(timeout=30)
+    try:
+        while True:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).text.strip() == "ok":
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, "l'interface n'a pas démarré en 90 s"
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
     assert "Traceback" not in out, out
+
+
+@pytest.fixture(scope="module")
+def ui_url(live_api):
+    with serve_ui(live_api) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +172,58 @@ def test_every_page_renders_wide_and_narrow(browser, ui_url, path, marker, width
         assert overflow <= 2, f"la page déborde de {overflow} px à {width} px"
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def imported_ui(encoder, tmp_path_factory):
+    """API and UI on the real public directories imported by our importer (not the bundled catalogue)."""
+    from conftest import serve_api
+    from importer_samples import full_import
+
+    from matcher.importers.output import write_jsonl
+    from matcher.platform import Platform
+    from matcher.settings import Settings
+
+    tmp = tmp_path_factory.mktemp("ui-imported")
+    workshops = full_import().workshops
+    write_jsonl(tmp / "catalogue.jsonl", workshops)
+    platform = Platform.open(Settings(catalogue=tmp / "catalogue.jsonl", database_url=f"sqlite:///{tmp / 'ui.db'}",
+                                      index_dir=tmp / "index"), encoder=encoder)
+    try:
+        with serve_api(platform) as api, serve_ui(api) as ui:
+            yield api, ui, {w.id: w for w in workshops}
+    finally:
+        platform.close()
+
+
+IMPORTED_NEED = "Découpe laser de lettres en contreplaqué pour notre vitrine"
+
+
+def test_an_imported_place_shows_its_evidence_and_no_invented_words(page, imported_ui):
+    """A card of an imported place: where each capability comes from (« d'après … ») or « à confirmer »,
+    its section heading, and no sentence in quotation marks that its sources did not write."""
+    api, ui, workshops = imported_ui
+    answer = httpx.post(f"{api}/v1/match", json={"text": IMPORTED_NEED, "commune": "Rennes", "radius_km": 50}).json()
+    results = answer["results"]
+    assert results and all(e["text"] for r in results for e in r["evidence"])
+    quoted = [r["best_service"] for r in results if r["best_service"]]
+    # a quoted service is one of the place's own service texts, never the importer's composition
+    assert all(r["best_service"] in workshops[r["workshop_id"]].services for r in results if r["best_service"])
+    page.goto(ui)
+    page.get_by_role("textbox", name="Votre besoin").fill(IMPORTED_NEED)
+    page.get_by_role("textbox", name="Commune", exact=True).fill("Rennes")
+    page.get_by_role("button", name=re.compile("Rechercher")).click()
+    page.get_by_text(re.compile(r"ateliers? proposés? autour de Rennes")).wait_for()
+    page.get_by_text(results[0]["name"]).first.wait_for()
+    no_python_error(page)
+    shoot(page, "trouver-annuaires-reels-1280")
+    # every evidence line of the API is on a card, word for word
+    for text in {e["text"] for r in results for e in r["evidence"]}:
+        assert page.get_by_text(text, exact=False).count() >= 1, text
+    levels = {(r["within_radius"], r["evidence_level"]) for r in results}
+    if (True, "to_confirm") in levels:
+        page.get_by_text("Ateliers proches où c'est possible, à confirmer avec l'atelier").first.wait_for()
+    # the only sentences in quotation marks are the workshops' own service texts
+    shown = page.locator(".afn-service").all_inner_texts()
+    assert len(shown) == len(quoted)
+    assert all(any(q in s for q in quoted) for s in shown)
