@@ -137,9 +137,11 @@ class Settings(BaseSettings):
     no_capacity_penalty: float = 0.4
     no_companies_penalty: float = 1.5
     distance_scale_km: float = 60.0
-    #: nearness relative to the radius searched (half at proximity_scale × radius). Dev, with the
-    #: proximity-aware relevance: 0 → nDCG@10 0.944, regret > 10 km on 12.5 % of needs; 0.6 → 0.938, 5 %
-    w_proximity: float = 0.6
+    #: nearness relative to the radius searched (half at proximity_scale × radius). Bundled dev, with
+    #: the proximity-aware relevance (`afn-match eval --split dev`, AFN_W_PROXIMITY / AFN_PROXIMITY_SCALE):
+    #: 0.6/0.5 → nDCG@10 0.945, P@1 0.905, regret > 10 km 3.8 %; 0.9/0.5 → 0.951, 0.914, 2.5 %;
+    #: 1.2/0.5 → 0.949, 0.914, 2.5 %; scale 0.3 is worse at every weight
+    w_proximity: float = 0.9
     proximity_scale: float = 0.5
     beyond_radius_penalty: float = 1.0
     radius_widen_factor: float = 2.0

@@ -27,6 +27,8 @@ def lexical_only(taxonomy):
         ("DÉCOUPE LASER EN MAJUSCULES", "decoupe_laser"),
         ("usinage de pièces en aluminium sur centre d'usinage", "usinage_metal"),
         ("soudure TIG sur inox", "metallerie_soudure"),
+        ("faire numériser en trois dimensions une pièce ancienne", "scanner_3d"),
+        ("un petit appareil qui compte les pièces", "electronique"),
     ],
 )
 def test_lexical_finds_the_capability(lexical_only, text, code):
@@ -36,6 +38,17 @@ def test_lexical_finds_the_capability(lexical_only, text, code):
 
 @pytest.mark.parametrize("text", ["bonjour", "nous sommes une entreprise de la région", ""])
 def test_lexical_finds_nothing_in_plain_words(lexical_only, text):
+    assert lexical_only.lexical(text) == {}
+
+
+# stems are short: a synonym such as « compteur » or « afficheur » would read « comptes » or
+# « affiches » as electronics; none of these business words may name a capability
+@pytest.mark.parametrize("text", [
+    "reprendre la tenue de nos comptes et établir notre bilan",
+    "tirer 5 000 flyers et 200 affiches A2",
+    "une vidéo promotionnelle de deux minutes",
+])
+def test_business_words_name_no_capability(lexical_only, text):
     assert lexical_only.lexical(text) == {}
 
 
@@ -88,6 +101,9 @@ def test_required_groups(found, groups):
         # what it is for is not a requirement; the quantity does not remove the making
         ("imprimer en 3D une petite série de boîtiers pour des capteurs", [["impression_3d_fdm"], ["petite_serie"]],
          {"electronique"}),
+        # furniture is made by a CNC router as well as by joinery: a router alone answers both phrases
+        ("Un meuble sur mesure, avec des tiroirs dont les mousses épousent la forme de chaque outil",
+         [["fraisage_cnc_bois"]], {"menuiserie"}),
         # a material of another family is a need of its own
         ("Les pions imprimés en 3D, le plateau en carton découpé proprement",
          [["impression_3d_fdm"], ["decoupe_laser"]], set()),

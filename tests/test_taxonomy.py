@@ -29,6 +29,11 @@ SHARED_SYNONYMS: dict[str, set[str]] = {
     "aluminium": {"usinage_metal", "metallerie_soudure"},
     "inox": {"usinage_metal", "metallerie_soudure"},
     "mobilier": {"fraisage_cnc_bois", "menuiserie"},
+    # furniture: a CNC router makes it as well as a joinery does
+    "meuble sur mesure": {"fraisage_cnc_bois", "menuiserie"},
+    "meubles sur mesure": {"fraisage_cnc_bois", "menuiserie"},
+    "mobilier sur mesure": {"fraisage_cnc_bois", "menuiserie"},
+    "agencement sur mesure": {"fraisage_cnc_bois", "menuiserie"},
     "tissu": {"decoupe_laser", "textile_numerique"},
     # a machining verb alone names no machine: any of them may answer, a material narrows it
     "fraisage": {"fraisage_cnc_bois", "usinage_metal", "fraisage_precision"},
