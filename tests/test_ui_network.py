@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from conftest import serve_api
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,37 +178,6 @@ def test_missing_report_is_a_readable_message(live_api, live_platform, monkeypat
     assert "Le réseau en chiffres" in [h.value for h in at.header]  # the statistics still show
 
 
-@contextmanager
-def serve(platform):
-    """An extra API server on loopback for ``platform`` (like conftest's live_api)."""
-    import uvicorn
-
-    from api.app import create_app
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("l'API de test n'a pas démarré")
-        time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def empty_api(encoder, tmp_path_factory):
     """An API on a database of its own, with no need yet (the shared one is used by other UI tests)."""
@@ -220,7 +187,7 @@ def empty_api(encoder, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ui-empty")
     platform = Platform.open(Settings(database_url=f"sqlite:///{tmp / 'empty.db'}", index_dir=tmp / "index"),
                              encoder=encoder)
-    with serve(platform) as url:
+    with serve_api(platform) as url:
         yield url
     platform.close()
 
